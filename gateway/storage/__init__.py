@@ -1,1 +1,16 @@
+"""Storage: the ``Store`` protocol, its engines, and the group-commit writer."""
 
+from __future__ import annotations
+
+from gateway.settings import sqlite_path, validate_db_url
+from gateway.storage.base import Store
+from gateway.storage.sqlite import SQLiteStore
+
+
+def open_store(db_url: str) -> Store:
+    """Build (not yet open) the store for a database URL validated by the settings."""
+    validate_db_url(db_url)
+    return SQLiteStore(sqlite_path(db_url))
+
+
+__all__ = ["Store", "SQLiteStore", "open_store"]

@@ -1,0 +1,120 @@
+"""``create_app(settings)``: routes, middleware and lifespan. No business logic lives here."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from gateway import __version__
+from gateway.api.exports import routes as api_routes
+from gateway.consent.revocations import Revocations
+from gateway.consent.routes import routes as consent_routes
+from gateway.consent.tokens import ConsentTokens
+from gateway.demo.routes import routes as demo_routes
+from gateway.errors import http_exception, server_error
+from gateway.net.clientip import ClientIPMiddleware
+from gateway.policy import PolicySet
+from gateway.policy_loader import load_policies
+from gateway.privacy.routes import routes as privacy_routes
+from gateway.runtime import Runtime, runtime
+from gateway.settings import Settings
+from gateway.storage import open_store
+from gateway.storage.writer import GroupCommitWriter
+from gateway.tracking.geo import open_geo
+from gateway.tracking.pipeline import Services
+from gateway.tracking.routes import routes as tracking_routes
+from gateway.tracking.useragent import UserAgentClassifier
+
+log = logging.getLogger("gateway")
+
+
+async def healthz(request: Request) -> Response:
+    rt = runtime(request)
+    try:
+        db_ok = await rt.store.health()
+    except Exception:
+        db_ok = False
+    return JSONResponse(
+        {"status": "ok" if db_ok else "degraded", "version": __version__, "database": db_ok,
+         "sites": [p.slug for p in rt.policies]},
+        status_code=200 if db_ok else 503,
+    )
+
+
+async def metrics(request: Request) -> Response:
+    rt = runtime(request)
+    text = rt.metrics.render(batches=rt.writer.batches, operations=rt.writer.operations)
+    return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
+
+
+def build_runtime(settings: Settings, policies: PolicySet | None = None) -> Runtime:
+    policy_set = policies if policies is not None else load_policies(settings.policies_dir)
+    store = open_store(settings.db_url)
+    tokens = ConsentTokens(settings.secret_keys)
+    revocations = Revocations(store, settings.revocation_poll_seconds)
+    user_agents = UserAgentClassifier()
+    geo = open_geo(settings.geoip_path)
+    return Runtime(
+        settings=settings,
+        policies=policy_set,
+        store=store,
+        writer=GroupCommitWriter(store, settings.batch_max),
+        tokens=tokens,
+        revocations=revocations,
+        user_agents=user_agents,
+        geo=geo,
+        services=Services(
+            tokens=tokens,
+            revocations=revocations,
+            user_agents=user_agents,
+            geo=geo,
+            admin_token=settings.admin_token,
+            pseudonym_key=settings.secret_keys[0].encode(),
+        ),
+    )
+
+
+def create_app(settings: Settings, policies: PolicySet | None = None) -> Starlette:
+    """Build the ASGI app. Policies load (and fail) here, before anything is served."""
+    rt = build_runtime(settings, policies)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await rt.store.open()
+        await rt.writer.start()
+        await rt.revocations.start()
+        try:
+            yield
+        finally:
+            await rt.revocations.stop()
+            await rt.writer.stop()
+            await rt.store.close()
+            close = getattr(rt.geo, "close", None)
+            if close is not None:
+                close()
+
+    app = Starlette(
+        routes=[
+            *consent_routes,
+            *tracking_routes,
+            *api_routes,
+            *privacy_routes,
+            *demo_routes,
+            Route("/healthz", healthz, methods=["GET", "HEAD"]),
+            Route("/metrics", metrics, methods=["GET"]),
+        ],
+        middleware=[Middleware(ClientIPMiddleware, trusted=settings.trusted_proxies)],
+        exception_handlers={HTTPException: http_exception, Exception: server_error},
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+    )
+    app.state.runtime = rt
+    return app

@@ -1,0 +1,220 @@
+"""The ``gateway`` command: serve, check, verify-consents.
+
+``gateway serve`` with no arguments runs the demo: ``policies/``, ``sqlite:///gateway.db`` and the
+demo site on http://127.0.0.1:8000/. Every flag also has a ``GATEWAY_*`` variable; the settings
+object is built here, once, and passed down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gateway import __version__
+from gateway.check import check_policies
+from gateway.consent.ledger import verify_chain
+from gateway.policy_loader import PolicyError
+from gateway.settings import Settings, SettingsError
+from gateway.storage import open_store
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gateway",
+        description="Consent banner, proof of consent and consent-gated Matomo analytics.",
+    )
+    parser.add_argument("--version", action="version", version=f"gateway {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the gateway (the demo, with no arguments)")
+    serve.add_argument("--host", help="address to listen on (GATEWAY_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (GATEWAY_PORT, default 8000)")
+    serve.add_argument("--policies", help="folder of policy files (GATEWAY_POLICIES, policies)")
+    serve.add_argument("--db", help="database URL (GATEWAY_DB, sqlite:///gateway.db)")
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="CIDR",
+        help="proxy whose X-Forwarded-For is believed; repeatable (GATEWAY_TRUSTED_PROXIES)",
+    )
+    serve.add_argument("--geoip", help="country .mmdb file (GATEWAY_GEOIP)")
+    serve.add_argument("--workers", type=int, help="worker processes (GATEWAY_WORKERS, 1)")
+    serve.add_argument("--upstream", help="Matomo tracking URL to forward to (GATEWAY_UPSTREAM_URL)")
+    serve.add_argument("--max-body-bytes", type=int, help="largest request body accepted")
+    serve.add_argument(
+        "--access-log", action="store_true", help="log each request (method, path, status)"
+    )
+
+    check = sub.add_parser("check", help="validate policy files; exit 1 on any problem")
+    check.add_argument("path", nargs="?", default=None, help="file or folder (default policies/)")
+
+    verify = sub.add_parser("verify-consents", help="verify a site's consent hash chain")
+    verify.add_argument("site", help="site slug")
+    verify.add_argument("--db", help="database URL (GATEWAY_DB, sqlite:///gateway.db)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "check":
+        return _check(args)
+    if args.command == "verify-consents":
+        return _verify(args)
+    _parser().print_help()
+    return 2
+
+
+def _check(args: argparse.Namespace) -> int:
+    path = Path(args.path or os.environ.get("GATEWAY_POLICIES") or "policies")
+    if not path.exists():
+        print(f"{path}: no such file or folder", file=sys.stderr)
+        return 1
+    problems = check_policies(path)
+    for problem in problems:
+        print(problem)
+    if problems:
+        return 1
+    count = 1 if path.is_file() else len(list(path.glob("*.toml")))
+    print(f"ok: {count} policy file{'s' if count != 1 else ''} valid")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    try:
+        settings = Settings.build(os.environ, db=args.db, create_secrets=False)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        store = open_store(settings.db_url)
+        await store.open()
+        try:
+            records = await store.consent_records(args.site)
+        finally:
+            await store.close()
+        if not records:
+            print(f"no consent records for site {args.site!r}")
+            return 0
+        broken = verify_chain(records)
+        if broken is not None:
+            print(f"BROKEN: site {args.site}: {broken}")
+            return 1
+        print(f"ok: {len(records)} consent records for site {args.site} verify")
+        return 0
+
+    return asyncio.run(run())
+
+
+def _settings_from_args(args: argparse.Namespace) -> Settings:
+    return Settings.build(
+        os.environ,
+        host=args.host,
+        port=args.port,
+        policies=args.policies,
+        db=args.db,
+        trusted_proxies=args.trusted_proxy,
+        geoip=args.geoip,
+        workers=args.workers,
+        upstream=args.upstream,
+        max_body_bytes=args.max_body_bytes,
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.app import create_app
+
+    try:
+        settings = _settings_from_args(args)
+        app = create_app(settings)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except PolicyError as exc:
+        print("error: the policy files have problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    base = f"http://{settings.host}:{settings.port}"
+    sites = [p.slug for p in app.state.runtime.policies]
+    print(f"gateway {__version__}: {len(sites)} site(s) from {settings.policies_dir}: "
+          f"{', '.join(sites)}")
+    print(f"  database:     {settings.db_url}")
+    if "demo" in sites:
+        print(f"  demo page:    {base}/")
+    print(f"  banner:       {base}/consent/banner.js")
+    print(f"  tracking:     {base}/matomo.php")
+    for slug in sites:
+        print(f"  notice:       {base}/privacy/{slug}")
+    print(f"  hits export:  {base}/api/sites/<site>/hits  (Authorization: Bearer <admin token>)")
+    if settings.generated_secrets and settings.secrets_file is not None:
+        print(f"  admin token:  in {settings.secrets_file} (generated; set GATEWAY_ADMIN_TOKEN "
+              "and GATEWAY_SECRET_KEYS to manage them yourself)")
+    else:
+        print("  admin token:  from GATEWAY_ADMIN_TOKEN")
+    sys.stdout.flush()
+    if settings.workers > 1:
+        _export_settings(settings)
+        uvicorn.run(
+            "gateway.cli:app_from_environment",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            proxy_headers=False,
+            access_log=False,
+            server_header=False,
+        )
+        return 0
+    if args.access_log:
+        from gateway.accesslog import AccessLogMiddleware
+
+        served = AccessLogMiddleware(app)
+    else:
+        served = app
+    uvicorn.run(
+        served,
+        host=settings.host,
+        port=settings.port,
+        proxy_headers=False,  # client IPs come only from our trusted-proxy middleware
+        access_log=False,  # uvicorn's access log would print the untruncated peer address
+        server_header=False,
+        log_level="info",
+    )
+    return 0
+
+
+def _export_settings(settings: Settings) -> None:
+    """Hand the resolved settings to worker processes through their environment."""
+    os.environ.update(
+        {
+            "GATEWAY_POLICIES": str(settings.policies_dir),
+            "GATEWAY_DB": settings.db_url,
+            "GATEWAY_SECRET_KEYS": ",".join(settings.secret_keys),
+            "GATEWAY_ADMIN_TOKEN": settings.admin_token,
+            "GATEWAY_TRUSTED_PROXIES": ",".join(str(n) for n in settings.trusted_proxies),
+            "GATEWAY_GEOIP": settings.geoip_path or "",
+            "GATEWAY_MAX_BODY_BYTES": str(settings.max_body_bytes),
+        }
+    )
+
+
+def app_from_environment():  # type: ignore[no-untyped-def]
+    """uvicorn factory for ``--workers N``: each worker builds its settings from the environment."""
+    from gateway.app import create_app
+
+    return create_app(Settings.build(os.environ))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,83 @@
+"""Signed consent tokens: "visitor X on site S granted C under policy version V at time T".
+
+A token is an itsdangerous timed signature over a small JSON payload. Several keys verify (key
+rotation: add a new key in front of ``GATEWAY_SECRET_KEYS``, wait ``consent_days``, drop the
+old one); the newest key signs. A token is bound to its site and its policy version: a token of
+another site, or of a policy version that is no longer current, does not verify here. Tokens are
+signed, not encrypted, so they carry no IP address or other personal data - only the consent id
+that links them to the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+SALT = "gateway.consent.v1"
+MAX_TOKEN_LENGTH = 2048
+
+
+@dataclass(frozen=True)
+class ConsentClaims:
+    consent_id: str
+    site: str
+    policy_version: str
+    granted: frozenset[str]
+    issued_at: datetime
+
+    def expires_at(self, consent_days: int) -> datetime:
+        return self.issued_at + timedelta(days=consent_days)
+
+
+class ConsentTokens:
+    """Issue and verify consent tokens with key rotation."""
+
+    def __init__(self, secret_keys: Sequence[str]) -> None:
+        if not secret_keys:
+            raise ValueError("at least one secret key is needed")
+        # itsdangerous signs with the LAST key and verifies with all of them.
+        self._serializer = URLSafeTimedSerializer(list(reversed(secret_keys)), salt=SALT)
+
+    def issue(self, consent_id: str, site: str, policy_version: str, granted: frozenset[str]) -> str:
+        payload = {"c": consent_id, "s": site, "v": policy_version, "g": sorted(granted)}
+        token = self._serializer.dumps(payload)
+        return token if isinstance(token, str) else token.decode("ascii")
+
+    def verify(
+        self,
+        token: str | None,
+        *,
+        site: str,
+        policy_version: str,
+        max_age_days: int,
+    ) -> ConsentClaims | None:
+        """Return the claims when ``token`` is genuine, unexpired and bound to this site/version."""
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        try:
+            payload, signed_at = self._serializer.loads(
+                token, max_age=max_age_days * 86400, return_timestamp=True
+            )
+        except (BadSignature, ValueError, TypeError):
+            return None
+        if not isinstance(payload, dict):
+            return None
+        consent_id, token_site = payload.get("c"), payload.get("s")
+        version, granted = payload.get("v"), payload.get("g")
+        if not (
+            isinstance(consent_id, str)
+            and token_site == site
+            and version == policy_version
+            and isinstance(granted, list)
+            and all(isinstance(g, str) for g in granted)
+        ):
+            return None
+        issued = signed_at if signed_at.tzinfo else signed_at.replace(tzinfo=UTC)
+        return ConsentClaims(consent_id, site, version, frozenset(granted), issued)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,31 @@
+"""Error answers: always JSON ``{"error": "..."}`` with a 4xx status for anything a client did.
+
+A 5xx means the gateway itself failed (the database is unreachable); bad input never gets one.
+Messages name what was wrong with the request, never echo IP addresses or tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+log = logging.getLogger("gateway")
+
+
+def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 413:
+        return json_error(413, "request body too large")
+    return json_error(exc.status_code, str(exc.detail), headers=exc.headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return json_error(500, "internal error")

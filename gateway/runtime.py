@@ -1,0 +1,41 @@
+"""The gateway's running services, built once per process and shared by every route.
+
+``create_app`` builds a ``Runtime`` from the settings; the lifespan opens what needs opening
+(database, writer, revocation poller, GeoIP reader) and closes it at shutdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from gateway.consent.revocations import Revocations
+from gateway.consent.tokens import ConsentTokens
+from gateway.metrics import Metrics
+from gateway.policy import PolicySet
+from gateway.settings import Settings
+from gateway.storage.base import Store
+from gateway.storage.writer import GroupCommitWriter
+from gateway.tracking.geo import GeoLookup, NullGeo
+from gateway.tracking.pipeline import Services
+from gateway.tracking.useragent import UserAgentClassifier
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    policies: PolicySet
+    store: Store
+    writer: GroupCommitWriter
+    tokens: ConsentTokens
+    revocations: Revocations
+    user_agents: UserAgentClassifier
+    services: Services
+    geo: GeoLookup = field(default_factory=NullGeo)
+    metrics: Metrics = field(default_factory=Metrics)
+
+
+def runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt

@@ -1,0 +1,220 @@
+"""The one settings object: built once from command-line flags and ``GATEWAY_*`` variables.
+
+Nothing else in the gateway reads the environment. A flag given on the command line wins over
+its environment variable, which wins over the default. Secrets that are not configured are
+generated once and kept in a private file (mode 0600) beside the database, so a restart keeps
+tokens valid and the admin token stable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import stat
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gateway.net.clientip import IPNetwork, parse_networks
+
+DEFAULT_DB = "sqlite:///gateway.db"
+SECRETS_FILE = "gateway-secrets.json"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the gateway cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class SettingDoc:
+    flag: str
+    env: str
+    default: str
+    help: str
+
+
+# The settings table: the README documents every row (a test keeps them in step).
+SETTINGS_TABLE: tuple[SettingDoc, ...] = (
+    SettingDoc("--host", "GATEWAY_HOST", "127.0.0.1", "Address to listen on."),
+    SettingDoc("--port", "GATEWAY_PORT", "8000", "Port to listen on."),
+    SettingDoc("--policies", "GATEWAY_POLICIES", "policies", "Folder of policy files."),
+    SettingDoc("--db", "GATEWAY_DB", DEFAULT_DB, "Database URL."),
+    SettingDoc(
+        "--trusted-proxy",
+        "GATEWAY_TRUSTED_PROXIES",
+        "(none)",
+        "Proxy address or CIDR whose X-Forwarded-For is believed; repeat the flag, or comma "
+        "separate the variable.",
+    ),
+    SettingDoc("--geoip", "GATEWAY_GEOIP", "(none)", "MaxMind/DB-IP country .mmdb for countries."),
+    SettingDoc("--workers", "GATEWAY_WORKERS", "1", "Worker processes."),
+    SettingDoc(
+        "",
+        "GATEWAY_SECRET_KEYS",
+        "(generated)",
+        "Token signing keys, comma separated, newest first; older keys still verify.",
+    ),
+    SettingDoc("", "GATEWAY_ADMIN_TOKEN", "(generated)", "Bearer token for /api and the dashboard."),
+    SettingDoc(
+        "--upstream", "GATEWAY_UPSTREAM_URL", "(none)", "Matomo tracking URL to forward hits to."
+    ),
+    SettingDoc("", "GATEWAY_UPSTREAM_TOKEN", "(none)", "Matomo token_auth for forwarding."),
+    SettingDoc(
+        "--max-body-bytes", "GATEWAY_MAX_BODY_BYTES", "1048576", "Largest request body accepted."
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the running gateway is configured with. Immutable; pass it down."""
+
+    policies_dir: Path
+    db_url: str
+    secret_keys: tuple[str, ...]
+    admin_token: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    geoip_path: str | None = None
+    workers: int = 1
+    upstream_url: str | None = None
+    upstream_token: str | None = None
+    max_body_bytes: int = 1_048_576
+    secrets_file: Path | None = None
+    generated_secrets: bool = False
+    revocation_poll_seconds: float = 1.0
+    batch_max: int = 512
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # never print secrets
+        return f"Settings(db_url={self.db_url!r}, policies_dir={str(self.policies_dir)!r})"
+
+    @classmethod
+    def build(
+        cls,
+        environ: Mapping[str, str],
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        policies: str | None = None,
+        db: str | None = None,
+        trusted_proxies: Sequence[str] | None = None,
+        geoip: str | None = None,
+        workers: int | None = None,
+        upstream: str | None = None,
+        max_body_bytes: int | None = None,
+        create_secrets: bool = True,
+    ) -> Settings:
+        """Combine flags (keyword arguments; None = not given) with the environment."""
+
+        def pick(flag: object, name: str, default: str) -> str:
+            if flag is not None:
+                return str(flag)
+            return environ.get(name, "").strip() or default
+
+        db_url = pick(db, "GATEWAY_DB", DEFAULT_DB)
+        validate_db_url(db_url)
+        if trusted_proxies:
+            proxy_values: list[str] = list(trusted_proxies)
+        else:
+            proxy_values = environ.get("GATEWAY_TRUSTED_PROXIES", "").split(",")
+        try:
+            networks = parse_networks(proxy_values)
+        except ValueError as exc:
+            raise SettingsError(f"GATEWAY_TRUSTED_PROXIES / --trusted-proxy: {exc}") from exc
+        port_value = _int(pick(port, "GATEWAY_PORT", "8000"), "GATEWAY_PORT / --port", 1, 65535)
+        workers_value = _int(pick(workers, "GATEWAY_WORKERS", "1"), "--workers", 1, 64)
+        body_value = _int(
+            pick(max_body_bytes, "GATEWAY_MAX_BODY_BYTES", "1048576"),
+            "GATEWAY_MAX_BODY_BYTES",
+            1024,
+            64 * 1024 * 1024,
+        )
+        geoip_path = pick(geoip, "GATEWAY_GEOIP", "") or None
+        if geoip_path is not None and not Path(geoip_path).is_file():
+            raise SettingsError(f"GATEWAY_GEOIP / --geoip: no such file: {geoip_path}")
+
+        keys = tuple(k.strip() for k in environ.get("GATEWAY_SECRET_KEYS", "").split(",") if k.strip())
+        admin = environ.get("GATEWAY_ADMIN_TOKEN", "").strip()
+        secrets_path = secrets_file_for(db_url)
+        generated = False
+        if not keys or not admin:
+            stored = _load_or_create_secrets(secrets_path, create=create_secrets)
+            generated = True
+            keys = keys or (stored["secret_key"],)
+            admin = admin or stored["admin_token"]
+        for key in keys:
+            if len(key) < 16:
+                raise SettingsError("GATEWAY_SECRET_KEYS: every key needs at least 16 characters")
+        return cls(
+            policies_dir=Path(pick(policies, "GATEWAY_POLICIES", "policies")),
+            db_url=db_url,
+            secret_keys=keys,
+            admin_token=admin,
+            host=pick(host, "GATEWAY_HOST", "127.0.0.1"),
+            port=port_value,
+            trusted_proxies=networks,
+            geoip_path=geoip_path,
+            workers=workers_value,
+            upstream_url=pick(upstream, "GATEWAY_UPSTREAM_URL", "") or None,
+            upstream_token=environ.get("GATEWAY_UPSTREAM_TOKEN", "").strip() or None,
+            max_body_bytes=body_value,
+            secrets_file=secrets_path if generated else None,
+            generated_secrets=generated,
+        )
+
+
+def validate_db_url(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        if len(url) <= len("sqlite:///"):
+            raise SettingsError(f"GATEWAY_DB / --db: no file in {url!r}")
+        return
+    if url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError("GATEWAY_DB / --db: PostgreSQL is not supported yet; use sqlite:///")
+    raise SettingsError(
+        f"GATEWAY_DB / --db: {url!r} is not a database URL "
+        "(sqlite:///relative.db, sqlite:////absolute.db)"
+    )
+
+
+def sqlite_path(url: str) -> Path:
+    """``sqlite:///rel.db`` -> ``rel.db``; ``sqlite:////abs/x.db`` -> ``/abs/x.db``."""
+    return Path(url[len("sqlite:///") :])
+
+
+def secrets_file_for(db_url: str) -> Path:
+    if db_url.startswith("sqlite:///"):
+        return sqlite_path(db_url).parent / SECRETS_FILE
+    return Path(SECRETS_FILE)
+
+
+def _int(value: str, name: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name}: {value!r} is not a whole number") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name}: {number} is outside {low}..{high}")
+    return number
+
+
+def _load_or_create_secrets(path: Path, *, create: bool) -> dict[str, str]:
+    if path.exists():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("secret_key") and data.get("admin_token"):
+                return {"secret_key": str(data["secret_key"]), "admin_token": str(data["admin_token"])}
+        except (OSError, ValueError) as exc:
+            raise SettingsError(f"cannot read the secrets file {path}: {exc}") from exc
+        raise SettingsError(f"the secrets file {path} is incomplete; delete it to regenerate")
+    data = {"secret_key": secrets.token_urlsafe(32), "admin_token": secrets.token_urlsafe(24)}
+    if not create:
+        return data
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2)
+        handle.write("\n")
+    return data

@@ -1,0 +1,56 @@
+"""What the gateway needs from a database, whatever the engine.
+
+Writes go through ``write_batch``: a list of operations committed in ONE transaction (the group
+commit writer builds the batches). Reads are separate calls that never block the writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from gateway.consent.ledger import ConsentDraft, ConsentRecord
+from gateway.tracking.record import HitRecord
+
+
+@dataclass(frozen=True)
+class AddHits:
+    hits: tuple[HitRecord, ...]
+
+
+@dataclass(frozen=True)
+class AppendConsent:
+    draft: ConsentDraft
+
+
+WriteOp = AddHits | AppendConsent
+WriteResult = int | ConsentRecord  # hits written, or the sealed consent record
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """A consent id that a later record superseded (changed or withdrawn). ``cursor`` orders them."""
+
+    cursor: int
+    consent_id: str
+
+
+class Store(Protocol):
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def write_batch(self, ops: Sequence[WriteOp]) -> list[WriteResult]: ...
+
+    async def revocations_since(self, cursor: int) -> list[Revocation]: ...
+
+    async def consent_records(self, site: str) -> list[ConsentRecord]: ...
+
+    async def consent_record(self, consent_id: str) -> ConsentRecord | None: ...
+
+    def hits(
+        self, site: str, *, date_from: str | None = None, date_to: str | None = None
+    ) -> AsyncIterator[dict[str, object]]: ...
+
+    async def health(self) -> bool: ...

@@ -1,0 +1,100 @@
+"""Shared fixtures: a real SQLite file, the shipped demo policy, the app with its lifespan.
+
+``client`` talks to the real ASGI app (routes, middleware, writer, SQLite) through Starlette's
+TestClient; the peer address is a documentation address (203.0.113.9) so tests can search the
+database and logs for it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ORIGIN = "http://127.0.0.1:8000"
+PEER_IP = "203.0.113.9"
+ADMIN = "admin-token-for-tests-0123456789"
+SECRET = "test-secret-key-0123456789abcdef"
+
+
+def write_site(directory: Path, slug: str, idsite: int, **replacements: str) -> Path:
+    """Write a copy of the demo policy as another site (slug, idsite, plus text replacements)."""
+    text = (ROOT / "policies" / "demo.toml").read_text(encoding="utf-8")
+    text = text.replace('slug = "demo"', f'slug = "{slug}"', 1)
+    text = text.replace("idsite = 1", f"idsite = {idsite}", 1)
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = directory / f"{slug}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def policies_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "policies"
+    directory.mkdir()
+    write_site(directory, "demo", 1)
+    write_site(directory, "other", 7)
+    return directory
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "gateway.db"
+
+
+@pytest.fixture
+def settings(policies_dir: Path, db_path: Path) -> Settings:
+    return Settings(
+        policies_dir=policies_dir,
+        db_url=f"sqlite:///{db_path}",
+        secret_keys=(SECRET,),
+        admin_token=ADMIN,
+        revocation_poll_seconds=0.2,
+    )
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings)
+    with TestClient(app, base_url=ORIGIN, client=(PEER_IP, 50000)) as test_client:
+        yield test_client
+
+
+def rows(db_path: Path, sql: str, *args: Any) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return list(conn.execute(sql, args))
+    finally:
+        conn.close()
+
+
+def grant(
+    client: TestClient, granted: list[str], site: str = "demo", version: str = "2026-01-01"
+) -> dict[str, Any]:
+    """Record a choice as the banner does; return the 201 body."""
+    response = client.post(
+        f"/consent/{site}",
+        json={"granted": granted, "policy_version": version, "lang": "fi"},
+        headers={"Origin": ORIGIN},
+    )
+    assert response.status_code == 201, response.text
+    client.cookies.clear()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+BROWSER_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36"
+)
