@@ -98,3 +98,80 @@ BROWSER_UA = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/126.0.0.0 Safari/537.36"
 )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    """``gateway serve`` running as its own process on a free loopback port."""
+
+    def __init__(self, base: str, db_path: Path, log_path: Path) -> None:
+        self.base = base
+        self.db_path = db_path
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    policies = tmp_path / "live-policies"
+    policies.mkdir()
+    write_site(
+        policies,
+        "demo",
+        1,
+        **{'origins = ["http://127.0.0.1:8000", "http://localhost:8000"]': f'origins = ["{base}"]'},
+    )
+    db_path = tmp_path / "live" / "gateway.db"
+    log_path = tmp_path / "server.log"
+    env = {
+        **os.environ,
+        "GATEWAY_SECRET_KEYS": SECRET,
+        "GATEWAY_ADMIN_TOKEN": ADMIN,
+        "PYTHONUNBUFFERED": "1",
+    }
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "serve", "--port", str(port),
+             "--policies", str(policies), "--db", f"sqlite:///{db_path}", "--access-log"],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp_path,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("gateway did not start:\n" + log_path.read_text())
+                time.sleep(0.1)
+            yield LiveServer(base, db_path, log_path)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
