@@ -43,8 +43,12 @@ async def healthz(request: Request) -> Response:
     except Exception:
         db_ok = False
     return JSONResponse(
-        {"status": "ok" if db_ok else "degraded", "version": __version__, "database": db_ok,
-         "sites": [p.slug for p in rt.policies]},
+        {
+            "status": "ok" if db_ok else "degraded",
+            "version": __version__,
+            "database": db_ok,
+            "sites": [p.slug for p in rt.policies],
+        },
         status_code=200 if db_ok else 503,
     )
 
@@ -114,7 +118,6 @@ def create_app(settings: Settings, policies: PolicySet | None = None) -> Starlet
         middleware=[Middleware(ClientIPMiddleware, trusted=settings.trusted_proxies)],
         exception_handlers={HTTPException: http_exception, Exception: server_error},
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.runtime = rt
     return app

@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--geoip", help="country .mmdb file (GATEWAY_GEOIP)")
     serve.add_argument("--workers", type=int, help="worker processes (GATEWAY_WORKERS, 1)")
-    serve.add_argument("--upstream", help="Matomo tracking URL to forward to (GATEWAY_UPSTREAM_URL)")
+    serve.add_argument(
+        "--upstream", help="Matomo tracking URL to forward to (GATEWAY_UPSTREAM_URL)"
+    )
     serve.add_argument("--max-body-bytes", type=int, help="largest request body accepted")
     serve.add_argument(
         "--access-log", action="store_true", help="log each request (method, path, status)"
@@ -131,6 +133,7 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from starlette.types import ASGIApp
 
     from gateway.app import create_app
 
@@ -147,8 +150,10 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     base = f"http://{settings.host}:{settings.port}"
     sites = [p.slug for p in app.state.runtime.policies]
-    print(f"gateway {__version__}: {len(sites)} site(s) from {settings.policies_dir}: "
-          f"{', '.join(sites)}")
+    print(
+        f"gateway {__version__}: {len(sites)} site(s) from {settings.policies_dir}: "
+        f"{', '.join(sites)}"
+    )
     print(f"  database:     {settings.db_url}")
     if "demo" in sites:
         print(f"  demo page:    {base}/")
@@ -158,8 +163,10 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"  notice:       {base}/privacy/{slug}")
     print(f"  hits export:  {base}/api/sites/<site>/hits  (Authorization: Bearer <admin token>)")
     if settings.generated_secrets and settings.secrets_file is not None:
-        print(f"  admin token:  in {settings.secrets_file} (generated; set GATEWAY_ADMIN_TOKEN "
-              "and GATEWAY_SECRET_KEYS to manage them yourself)")
+        print(
+            f"  admin token:  in {settings.secrets_file} (generated; set GATEWAY_ADMIN_TOKEN "
+            "and GATEWAY_SECRET_KEYS to manage them yourself)"
+        )
     else:
         print("  admin token:  from GATEWAY_ADMIN_TOKEN")
     sys.stdout.flush()
@@ -179,7 +186,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.access_log:
         from gateway.accesslog import AccessLogMiddleware
 
-        served = AccessLogMiddleware(app)
+        served: ASGIApp = AccessLogMiddleware(app)
     else:
         served = app
     uvicorn.run(

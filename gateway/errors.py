@@ -7,6 +7,7 @@ Messages name what was wrong with the request, never echo IP addresses or tokens
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -15,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 log = logging.getLogger("gateway")
 
 
-def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def json_error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 

@@ -55,7 +55,9 @@ SETTINGS_TABLE: tuple[SettingDoc, ...] = (
         "(generated)",
         "Token signing keys, comma separated, newest first; older keys still verify.",
     ),
-    SettingDoc("", "GATEWAY_ADMIN_TOKEN", "(generated)", "Bearer token for /api and the dashboard."),
+    SettingDoc(
+        "", "GATEWAY_ADMIN_TOKEN", "(generated)", "Bearer token for /api and the dashboard."
+    ),
     SettingDoc(
         "--upstream", "GATEWAY_UPSTREAM_URL", "(none)", "Matomo tracking URL to forward hits to."
     ),
@@ -136,7 +138,9 @@ class Settings:
         if geoip_path is not None and not Path(geoip_path).is_file():
             raise SettingsError(f"GATEWAY_GEOIP / --geoip: no such file: {geoip_path}")
 
-        keys = tuple(k.strip() for k in environ.get("GATEWAY_SECRET_KEYS", "").split(",") if k.strip())
+        keys = tuple(
+            k.strip() for k in environ.get("GATEWAY_SECRET_KEYS", "").split(",") if k.strip()
+        )
         admin = environ.get("GATEWAY_ADMIN_TOKEN", "").strip()
         secrets_path = secrets_file_for(db_url)
         generated = False
@@ -205,7 +209,10 @@ def _load_or_create_secrets(path: Path, *, create: bool) -> dict[str, str]:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if isinstance(data, dict) and data.get("secret_key") and data.get("admin_token"):
-                return {"secret_key": str(data["secret_key"]), "admin_token": str(data["admin_token"])}
+                return {
+                    "secret_key": str(data["secret_key"]),
+                    "admin_token": str(data["admin_token"]),
+                }
         except (OSError, ValueError) as exc:
             raise SettingsError(f"cannot read the secrets file {path}: {exc}") from exc
         raise SettingsError(f"the secrets file {path} is incomplete; delete it to regenerate")

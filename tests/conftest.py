@@ -148,8 +148,19 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     }
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--port", str(port),
-             "--policies", str(policies), "--db", f"sqlite:///{db_path}", "--access-log"],
+            [
+                sys.executable,
+                "-m",
+                "gateway",
+                "serve",
+                "--port",
+                str(port),
+                "--policies",
+                str(policies),
+                "--db",
+                f"sqlite:///{db_path}",
+                "--access-log",
+            ],
             stdout=log_file,
             stderr=subprocess.STDOUT,
             env=env,

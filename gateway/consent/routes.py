@@ -18,6 +18,7 @@ from starlette.routing import Route
 from gateway.consent.ledger import ConsentDraft, classify_action
 from gateway.consent.tokens import ConsentClaims, utcnow
 from gateway.errors import json_error
+from gateway.net.body import BodyTooLarge, read_body
 from gateway.policy import Policy
 from gateway.runtime import Runtime, runtime
 from gateway.timefmt import iso
@@ -197,8 +198,9 @@ async def record_choice(request: Request) -> Response:
     if not policy.allows_origin(request.headers.get("origin")):
         return json_error(403, "origin not allowed for this site")
     cors = _cors(policy, request)
-    body = await request.body()
-    if len(body) > MAX_CONSENT_BODY:
+    try:
+        body = await read_body(request, MAX_CONSENT_BODY)
+    except BodyTooLarge:
         return json_error(413, "request body too large", headers=cors)
     parsed = _parse_choice(body, policy)
     if isinstance(parsed, str):

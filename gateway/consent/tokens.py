@@ -41,7 +41,9 @@ class ConsentTokens:
         # itsdangerous signs with the LAST key and verifies with all of them.
         self._serializer = URLSafeTimedSerializer(list(reversed(secret_keys)), salt=SALT)
 
-    def issue(self, consent_id: str, site: str, policy_version: str, granted: frozenset[str]) -> str:
+    def issue(
+        self, consent_id: str, site: str, policy_version: str, granted: frozenset[str]
+    ) -> str:
         payload = {"c": consent_id, "s": site, "v": policy_version, "g": sorted(granted)}
         token = self._serializer.dumps(payload)
         return token if isinstance(token, str) else token.decode("ascii")

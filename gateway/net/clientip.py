@@ -35,7 +35,7 @@ def parse_networks(values: Iterable[str]) -> tuple[IPNetwork, ...]:
 
 
 def parse_hop(value: str) -> IPAddress | None:
-    """Parse one forwarded hop: ``1.2.3.4``, ``1.2.3.4:80``, ``2001:db8::1``, ``[2001:db8::1]:443``."""
+    """Parse a forwarded hop: ``1.2.3.4``, ``1.2.3.4:80``, ``::1``, ``[2001:db8::1]:443``."""
     text = value.strip().strip('"')
     if text.startswith("["):
         end = text.find("]")

@@ -23,15 +23,30 @@ _env = Environment(
 )
 
 LABELS = {
-    "fi": {"controller": "Rekisterinpitäjä", "cookies": "Evästeet ja palvelut",
-           "required": "aina käytössä", "optional": "vain suostumuksella",
-           "provider": "Palveluntarjoaja", "version": "Versio"},
-    "sv": {"controller": "Personuppgiftsansvarig", "cookies": "Kakor och tjänster",
-           "required": "alltid i bruk", "optional": "endast med samtycke",
-           "provider": "Leverantör", "version": "Version"},
-    "en": {"controller": "Controller", "cookies": "Cookies and services",
-           "required": "always on", "optional": "only with consent",
-           "provider": "Provider", "version": "Version"},
+    "fi": {
+        "controller": "Rekisterinpitäjä",
+        "cookies": "Evästeet ja palvelut",
+        "required": "aina käytössä",
+        "optional": "vain suostumuksella",
+        "provider": "Palveluntarjoaja",
+        "version": "Versio",
+    },
+    "sv": {
+        "controller": "Personuppgiftsansvarig",
+        "cookies": "Kakor och tjänster",
+        "required": "alltid i bruk",
+        "optional": "endast med samtycke",
+        "provider": "Leverantör",
+        "version": "Version",
+    },
+    "en": {
+        "controller": "Controller",
+        "cookies": "Cookies and services",
+        "required": "always on",
+        "optional": "only with consent",
+        "provider": "Provider",
+        "version": "Version",
+    },
 }
 
 

@@ -30,7 +30,7 @@ WriteResult = int | ConsentRecord  # hits written, or the sealed consent record
 
 @dataclass(frozen=True)
 class Revocation:
-    """A consent id that a later record superseded (changed or withdrawn). ``cursor`` orders them."""
+    """A consent id a later record superseded (changed or withdrawn); ``cursor`` orders them."""
 
     cursor: int
     consent_id: str

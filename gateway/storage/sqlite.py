@@ -50,7 +50,9 @@ class SQLiteStore:
     async def _migrate(self, conn: aiosqlite.Connection) -> None:
         await conn.execute("BEGIN IMMEDIATE")
         try:
-            await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+            )
             async with conn.execute("SELECT MAX(version) FROM schema_version") as cursor:
                 row = await cursor.fetchone()
             current = int(row[0]) if row and row[0] is not None else 0

@@ -78,9 +78,10 @@ def evaluate(
     time_params = {"cdt", "cdo"}
     if not authed:
         if any(name not in time_params for name in hit.auth_params):
-            raise BadRequest("this parameter needs a valid token_auth: " + ", ".join(
-                name for name in hit.auth_params if name not in time_params
-            ))
+            raise BadRequest(
+                "this parameter needs a valid token_auth: "
+                + ", ".join(name for name in hit.auth_params if name not in time_params)
+            )
         if (hit.cdt or hit.cdo) and needs_auth_for_time(when, ctx.now):
             raise BadRequest("a custom time older than 24 hours needs a valid token_auth")
     ip = ctx.client_ip

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from gateway.consent.tokens import utcnow
 from gateway.errors import json_error
+from gateway.net.body import BodyTooLarge, read_body
 from gateway.runtime import Runtime, runtime
 from gateway.storage.writer import WriterClosed
 from gateway.tracking.params import BadRequest, is_bulk, merge_single, parse_bulk, parse_hit
@@ -82,7 +83,11 @@ async def _commit(rt: Runtime, records: list[HitRecord]) -> Response | None:
 
 async def track(request: Request) -> Response:
     rt = runtime(request)
-    body = await request.body()
+    try:
+        body = await read_body(request, rt.settings.max_body_bytes)
+    except BodyTooLarge:
+        rt.metrics.invalid["too_large"] += 1
+        return json_error(413, "request body too large", headers=_cors(request))
     if is_bulk(body):
         return await _track_bulk(request, rt, body)
     params = merge_single(request.url.query.encode("latin-1", "replace"), body)
@@ -162,6 +167,6 @@ async def preflight(request: Request) -> Response:
     )
 
 
-routes = [
-    Route(path, track, methods=["GET", "POST"]) for path in ("/matomo.php", "/piwik.php")
-] + [Route(path, preflight, methods=["OPTIONS"]) for path in ("/matomo.php", "/piwik.php")]
+routes = [Route(path, track, methods=["GET", "POST"]) for path in ("/matomo.php", "/piwik.php")] + [
+    Route(path, preflight, methods=["OPTIONS"]) for path in ("/matomo.php", "/piwik.php")
+]

@@ -138,7 +138,9 @@ def test_verify_consents_passes_then_names_the_edited_record(
 
     conn = sqlite3.connect(db_path)
     with conn:
-        conn.execute("UPDATE consents SET granted = '[\"analytics\"]' WHERE consent_id = ?", (ids[1],))
+        conn.execute(
+            "UPDATE consents SET granted = '[\"analytics\"]' WHERE consent_id = ?", (ids[1],)
+        )
     conn.close()
     broken = verify_cli(db_path)
     assert broken.returncode == 1

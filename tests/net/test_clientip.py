@@ -85,8 +85,12 @@ def whoami_app() -> Starlette:
         ("10.0.0.5", {"X-Forwarded-For": "6.6.6.6, 198.51.100.7"}, "198.51.100.7", "http"),
         ("10.0.0.5", {"X-Forwarded-Proto": "https"}, "10.0.0.5", "https"),
         ("10.0.0.5", {"X-Forwarded-Proto": "gopher"}, "10.0.0.5", "http"),
-        ("198.51.100.9", {"X-Forwarded-For": "6.6.6.6", "X-Forwarded-Proto": "https"},
-         "198.51.100.9", "http"),
+        (
+            "198.51.100.9",
+            {"X-Forwarded-For": "6.6.6.6", "X-Forwarded-Proto": "https"},
+            "198.51.100.9",
+            "http",
+        ),
     ],
 )
 def test_middleware_rewrites_client_and_scheme(

@@ -28,10 +28,21 @@ def expired_token(consent_id: str) -> str:
     return str(serializer.dumps({"c": consent_id, "s": "demo", "v": VERSION, "g": ["analytics"]}))
 
 
-def send(client: TestClient, token: str | None = None, cookies: dict[str, str] | None = None,
-         **extra: str) -> int:
-    params = {"idsite": "1", "rec": "1", "url": "http://127.0.0.1:8000/x", "action_name": "X",
-              "_id": "0123456789abcdef", "send_image": "0", **extra}
+def send(
+    client: TestClient,
+    token: str | None = None,
+    cookies: dict[str, str] | None = None,
+    **extra: str,
+) -> int:
+    params = {
+        "idsite": "1",
+        "rec": "1",
+        "url": "http://127.0.0.1:8000/x",
+        "action_name": "X",
+        "_id": "0123456789abcdef",
+        "send_image": "0",
+        **extra,
+    }
     if token is not None:
         params["gw_consent"] = token
     client.cookies.clear()
@@ -101,8 +112,9 @@ def withdrawn_then_replayed(c: TestClient) -> int:
 def changed_then_old_replayed(c: TestClient) -> int:
     old = grant(c, ["analytics"])["token"]
     c.cookies.set("gw_consent", old)
-    response = c.post("/consent/demo", json={"granted": [], "policy_version": VERSION},
-                      headers={"Origin": ORIGIN})
+    response = c.post(
+        "/consent/demo", json={"granted": [], "policy_version": VERSION}, headers={"Origin": ORIGIN}
+    )
     assert response.status_code == 201
     return send(c, old)
 
@@ -114,14 +126,22 @@ def opted_out_cookie(c: TestClient) -> int:
 
 def without_rec(c: TestClient) -> int:
     params_token = grant(c, ["analytics"])["token"]
-    client_params = {"idsite": "1", "url": "http://127.0.0.1:8000/", "gw_consent": params_token,
-                     "send_image": "0"}
-    return c.get("/matomo.php", params=client_params, headers={"User-Agent": BROWSER_UA}).status_code
+    client_params = {
+        "idsite": "1",
+        "url": "http://127.0.0.1:8000/",
+        "gw_consent": params_token,
+        "send_image": "0",
+    }
+    return c.get(
+        "/matomo.php", params=client_params, headers={"User-Agent": BROWSER_UA}
+    ).status_code
 
 
 def as_a_bot(c: TestClient) -> int:
     token = grant(c, ["analytics"])["token"]
-    return send(c, token, ua="Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
+    return send(
+        c, token, ua="Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    )
 
 
 MATRIX: list[tuple[Case, bool]] = [
@@ -168,8 +188,10 @@ def test_rotated_keys_still_verify_old_tokens(settings: Settings, db_path: Path)
         fresh = grant(new_client, ["analytics"])["token"]
     assert len(rows(db_path, "SELECT * FROM hits")) == 1
     # The old key alone cannot verify what the new key signed.
-    assert ConsentTokens([SECRET]).verify(fresh, site="demo", policy_version=VERSION,
-                                          max_age_days=180) is None
+    assert (
+        ConsentTokens([SECRET]).verify(fresh, site="demo", policy_version=VERSION, max_age_days=180)
+        is None
+    )
 
 
 def test_withdrawal_stops_another_instance_within_five_seconds(
@@ -183,8 +205,9 @@ def test_withdrawal_stops_another_instance_within_five_seconds(
         token = grant(a, ["analytics"])["token"]
         assert send(b, token) == 204
         assert len(rows(db_path, "SELECT * FROM hits")) == 1
-        response = a.delete("/consent/demo", params={"gw_consent": token},
-                            headers={"Origin": ORIGIN})
+        response = a.delete(
+            "/consent/demo", params={"gw_consent": token}, headers={"Origin": ORIGIN}
+        )
         assert response.status_code == 200
         deadline = time.monotonic() + 5
         while True:
@@ -201,19 +224,40 @@ def test_anonymous_mode_keeps_a_count_that_identifies_nobody(tmp_path: Path) -> 
     policies.mkdir()
     write_site(policies, "demo", 1, **{'without_consent = "drop"': 'without_consent = "anonymous"'})
     db_path = tmp_path / "anon.db"
-    settings = Settings(policies_dir=policies, db_url=f"sqlite:///{db_path}",
-                        secret_keys=(SECRET,), admin_token="a" * 24)
+    settings = Settings(
+        policies_dir=policies,
+        db_url=f"sqlite:///{db_path}",
+        secret_keys=(SECRET,),
+        admin_token="a" * 24,
+    )
     with TestClient(create_app(settings), base_url=ORIGIN, client=(PEER_IP, 1)) as c:
-        assert send(c, None, uid="alice@example.org", dimension1="vip",
-                    urlref="https://search.example/q?term=x",
-                    url="http://127.0.0.1:8000/page?utm_campaign=x&user=7") == 204
+        assert (
+            send(
+                c,
+                None,
+                uid="alice@example.org",
+                dimension1="vip",
+                urlref="https://search.example/q?term=x",
+                url="http://127.0.0.1:8000/page?utm_campaign=x&user=7",
+            )
+            == 204
+        )
         assert send(c, None, e_c="Video", e_a="Play") == 204  # not a page view: dropped
     (hit,) = rows(db_path, "SELECT * FROM hits")
     assert hit["mode"] == "anonymous"
     assert hit["kind"] == "pageview"
     assert hit["url"] == "http://127.0.0.1:8000/page"
     assert hit["referrer"] is None and hit["referrer_host"] == "search.example"
-    for identifying in ("visitor_id", "user_id", "consent_id", "ip", "dimensions", "browser",
-                        "os", "resolution", "pv_id"):
+    for identifying in (
+        "visitor_id",
+        "user_id",
+        "consent_id",
+        "ip",
+        "dimensions",
+        "browser",
+        "os",
+        "resolution",
+        "pv_id",
+    ):
         assert hit[identifying] is None, identifying
     assert hit["device"] in ("desktop", "mobile", "other")
