@@ -64,7 +64,11 @@ _PV_ID_RE = re.compile(r"[0-9a-zA-Z]{6}")
 _RESOLUTION_RE = re.compile(r"\d{1,5}x\d{1,5}")
 _DIMENSION_RE = re.compile(r"dimension([1-9]\d{0,2})")
 _UNIX_TIME_RE = re.compile(r"\d{1,16}(?:\.\d{1,9})?")
-_DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}Z?")
+# ISO 8601 as clients write it: "2026-01-02 03:04:05", "...T03:04:05Z", JavaScript's
+# toISOString() "...T03:04:05.123Z", or with an offset "+02:00" (PHP's strtotime reads all).
+_DATETIME_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:?\d{2})?"
+)
 
 
 class BadRequest(Exception):
@@ -476,11 +480,13 @@ def _parse_cdt(cdt: str) -> datetime:
         return datetime.fromtimestamp(seconds, UTC)
     if _DATETIME_RE.fullmatch(value):
         try:
-            parsed = datetime.strptime(value[:19].replace("T", " "), "%Y-%m-%d %H:%M:%S")
+            parsed = datetime.fromisoformat(value.replace(" ", "T", 1))
         except ValueError:
             raise BadRequest("cdt is not a valid date and time") from None
-        return parsed.replace(tzinfo=UTC)
-    raise BadRequest("cdt must be a unix timestamp or 'YYYY-MM-DD HH:MM:SS' (UTC)")
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    raise BadRequest("cdt must be a unix timestamp or an ISO 8601 date and time (UTC)")
 
 
 def parse_custom_time(cdt: str | None, cdo: str | None, now: datetime) -> datetime:

@@ -517,6 +517,15 @@ def test_auth_params_and_geo_overrides(
         ),
         pytest.param("2026-03-01 11:00:00", None, NOW - timedelta(hours=1), id="datetime UTC"),
         pytest.param("2026-03-01T11:00:00Z", None, NOW - timedelta(hours=1), id="ISO-like"),
+        pytest.param(
+            "2026-03-01T10:59:59.500Z",
+            None,
+            NOW - timedelta(hours=1, seconds=0.5),
+            id="JavaScript toISOString",
+        ),
+        pytest.param(
+            "2026-03-01T13:00:00+02:00", None, NOW - timedelta(hours=1), id="ISO with offset"
+        ),
         pytest.param(None, "90", NOW - timedelta(seconds=90), id="offset from now"),
         pytest.param(None, "-90", NOW - timedelta(seconds=90), id="offset sign ignored"),
         pytest.param(
