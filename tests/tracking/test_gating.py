@@ -261,3 +261,23 @@ def test_anonymous_mode_keeps_a_count_that_identifies_nobody(tmp_path: Path) -> 
     ):
         assert hit[identifying] is None, identifying
     assert hit["device"] in ("desktop", "mobile", "other")
+
+
+def test_country_comes_from_the_full_ip_before_truncation(
+    settings: Settings, db_path: Path, tmp_path: Path
+) -> None:
+    """203.0.113.9 is in the fixture's German range; its truncation 203.0.0.0 is not."""
+    from tests.tracking.test_geo import build_mmdb
+
+    mmdb = build_mmdb(tmp_path / "country.mmdb", "GeoLite2-Country")
+    with_geo = Settings(
+        policies_dir=settings.policies_dir,
+        db_url=settings.db_url,
+        secret_keys=(SECRET,),
+        admin_token="a" * 24,
+        geoip_path=str(mmdb),
+    )
+    with TestClient(create_app(with_geo), base_url=ORIGIN, client=(PEER_IP, 1)) as c:
+        assert send(c, grant(c, ["analytics"])["token"]) == 204
+    (hit,) = rows(db_path, "SELECT country, ip FROM hits")
+    assert (hit["country"], hit["ip"]) == ("DE", "203.0.0.0")

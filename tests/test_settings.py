@@ -1,0 +1,87 @@
+"""One settings object from flags and GATEWAY_* variables; secrets generated once, privately."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from gateway.settings import SETTINGS_TABLE, Settings, SettingsError, sqlite_path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_run_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.build({})
+    assert settings.db_url == "sqlite:///gateway.db"
+    assert settings.policies_dir == Path("policies")
+    assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8000, 1)
+    assert settings.trusted_proxies == ()
+
+
+def test_missing_secrets_are_generated_once_into_a_private_file(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/data/gw.db"
+    first = Settings.build({}, db=db)
+    secrets_file = tmp_path / "data" / "gateway-secrets.json"
+    assert first.generated_secrets and first.secrets_file == secrets_file
+    assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
+    second = Settings.build({}, db=db)
+    assert (second.secret_keys, second.admin_token) == (first.secret_keys, first.admin_token)
+    assert first.admin_token not in repr(first) and first.secret_keys[0] not in repr(first)
+
+
+def test_environment_and_flags(tmp_path: Path) -> None:
+    env = {
+        "GATEWAY_DB": f"sqlite:///{tmp_path}/env.db",
+        "GATEWAY_PORT": "9000",
+        "GATEWAY_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1",
+        "GATEWAY_SECRET_KEYS": "new-key-0123456789abcdef,old-key-0123456789abcdef",
+        "GATEWAY_ADMIN_TOKEN": "admin-0123456789",
+    }
+    from_env = Settings.build(env)
+    assert from_env.port == 9000
+    assert [str(n) for n in from_env.trusted_proxies] == ["10.0.0.0/8", "192.0.2.1/32"]
+    assert from_env.secret_keys == ("new-key-0123456789abcdef", "old-key-0123456789abcdef")
+    assert not from_env.generated_secrets
+    flagged = Settings.build(env, port=9100, trusted_proxies=["127.0.0.1"])
+    assert flagged.port == 9100  # a flag wins over its variable
+    assert [str(n) for n in flagged.trusted_proxies] == ["127.0.0.1/32"]
+
+
+@pytest.mark.parametrize(
+    ("env", "flags", "message"),
+    [
+        ({}, {"db": "mysql://x"}, "not a database URL"),
+        ({}, {"db": "sqlite:///"}, "no file"),
+        ({"GATEWAY_PORT": "http"}, {}, "GATEWAY_PORT / --port: 'http' is not a whole number"),
+        ({}, {"port": 70000}, "outside 1..65535"),
+        ({"GATEWAY_TRUSTED_PROXIES": "*"}, {}, "'*' is not accepted"),
+        ({"GATEWAY_TRUSTED_PROXIES": "proxy.local"}, {}, "GATEWAY_TRUSTED_PROXIES"),
+        ({}, {"geoip": "/no/such.mmdb"}, "no such file"),
+        ({"GATEWAY_SECRET_KEYS": "short", "GATEWAY_ADMIN_TOKEN": "x"}, {}, "16 characters"),
+    ],
+)
+def test_bad_settings_name_the_setting(
+    tmp_path: Path, env: dict[str, str], flags: dict[str, object], message: str
+) -> None:
+    flags.setdefault("db", f"sqlite:///{tmp_path}/x.db")
+    with pytest.raises(SettingsError, match=message.replace("*", r"\*").replace("(", r"\(")):
+        Settings.build(env, **flags)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [("sqlite:///gateway.db", "gateway.db"), ("sqlite:////var/lib/gw/x.db", "/var/lib/gw/x.db")],
+)
+def test_sqlite_urls(url: str, path: str) -> None:
+    assert sqlite_path(url) == Path(path)
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for setting in SETTINGS_TABLE:
+        assert setting.env in readme, setting.env
+        if setting.flag:
+            assert setting.flag in readme, setting.flag
