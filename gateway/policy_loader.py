@@ -1,0 +1,875 @@
+"""Read policy files from disk and validate them completely before anything uses them.
+
+A policy file is written by hand by a site owner, so every mistake is reported at once, each
+as a :class:`Problem` naming the file and the dotted key (``site.idsite``,
+``categories[1].id``, ``texts.sv.reject_all``; array indexes count from 0 in file order).
+Nothing is loaded unless every file is valid: :class:`PolicyError` carries the complete list.
+Values are never normalised (an origin with a trailing slash is rejected, not trimmed) because a
+value that only works after silent repair would behave differently in the browser, which sends
+origins exactly as ``scheme://host[:port]``.
+
+The rules enforced here are the invariants that ``gateway.policy`` documents; code that receives
+a :class:`~gateway.policy.Policy` may rely on them without checking again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import re
+import tomllib
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Final, cast
+from urllib.parse import urlsplit
+
+from gateway.policy import (
+    Category,
+    Controller,
+    NoticeSection,
+    Policy,
+    PolicySet,
+    Service,
+    WithoutConsent,
+)
+
+__all__ = [
+    "FILE_KEY",
+    "REQUIRED_TEXT_KEYS",
+    "PolicyError",
+    "Problem",
+    "load_policies",
+    "load_policy_file",
+]
+
+#: The key used for problems that concern a whole file (unreadable, invalid TOML, ...).
+FILE_KEY: Final = "<file>"
+
+#: Banner texts every ``[texts.<lang>]`` table must define; further string keys are allowed.
+REQUIRED_TEXT_KEYS: Final = (
+    "title",
+    "description",
+    "accept_all",
+    "reject_all",
+    "settings",
+    "save",
+    "privacy_link",
+    "close",
+)
+
+_SLUG: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+_LANGUAGE: Final = re.compile(r"[a-z]{2,3}")
+_CATEGORY_ID: Final = re.compile(r"[a-z][a-z0-9_]{0,31}")
+# Section ids become URL fragments (#rights) in the rendered notice.
+_SECTION_ID: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_SHA256_HEX: Final = re.compile(r"[0-9a-f]{64}")
+_EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_HOST_LABEL: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_BARE_KEY: Final = re.compile(r"[A-Za-z0-9_-]+")
+_ORIGIN_PARTS: Final = re.compile(
+    r"(?P<scheme>[^:/?#]*)://(?P<host>\[[^\]/?#]*\]?|[^:/?#\[\]]*)(?::(?P<port>[^/?#]*))?(?P<rest>.*)",
+    re.DOTALL,
+)
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+_NECESSARY: Final = "necessary"
+_WITHOUT_CONSENT: Final[tuple[WithoutConsent, ...]] = ("drop", "anonymous")
+
+_TOP_KEYS: Final = ("site", "privacy", "access", "categories", "texts", "controller", "notice")
+# ``[extra]`` is free-form: whatever a site owner puts there is handed on as ``Policy.extra``.
+_EXTRA_KEY: Final = "extra"
+_SITE_KEYS: Final = ("slug", "idsite", "name", "origins", "languages", "version", "privacy_url")
+_PRIVACY_KEYS: Final = (
+    "ip_mask_bytes",
+    "without_consent",
+    "consent_days",
+    "excluded_query_params",
+)
+_ACCESS_KEYS: Final = ("token_sha256",)
+_CATEGORY_KEYS: Final = ("id", "required", "title", "description", "services")
+_SERVICE_KEYS: Final = ("name", "provider", "purpose", "cookies", "retention", "privacy_url")
+_CONTROLLER_KEYS: Final = (
+    "name",
+    "business_id",
+    "address",
+    "email",
+    "phone",
+    "contact_person",
+    "contact_email",
+)
+_NOTICE_KEYS: Final = ("sections",)
+_SECTION_KEYS: Final = ("id", "title", "body")
+
+_DEFAULT_IP_MASK_BYTES: Final = 2
+_DEFAULT_CONSENT_DAYS: Final = 180
+# 13 months, the longest a consent cookie may live under the CNIL guidance the product follows.
+_MAX_CONSENT_DAYS: Final = 395
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in one policy file: ``str()`` gives the line ``gateway check`` prints."""
+
+    file: str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.key}: {self.message}"
+
+
+class PolicyError(Exception):
+    """Raised when any policy file is invalid; ``problems`` lists every problem found."""
+
+    problems: list[Problem]
+
+    def __init__(self, problems: list[Problem]) -> None:
+        # The list itself is the only argument so that the exception pickles and copies intact.
+        super().__init__(problems)
+        self.problems = list(problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(problem) for problem in self.problems)
+
+
+def load_policy_file(path: Path) -> Policy:
+    """Load and validate one policy file.
+
+    The file name must be ``<slug>.toml``, exactly as when it is loaded from a directory, so
+    a file that passes here also passes :func:`load_policies`, apart from the checks that
+    compare files with each other. Raises :class:`PolicyError` listing every problem.
+    """
+    result = _check_file(path)
+    if result.policy is None:
+        raise PolicyError(result.problems)
+    return result.policy
+
+
+def load_policies(directory: Path) -> PolicySet:
+    """Load every ``*.toml`` file in ``directory`` (sorted by name) into a :class:`PolicySet`.
+
+    Hidden files (names starting with a dot, such as editor lock files) are ignored. Problems
+    in all files are collected before raising, and the files are also checked against each
+    other: a slug or ``idsite`` used twice is reported on the later file, naming the earlier
+    one. A directory without policy files is an error too, since the gateway would then serve
+    no site at all.
+    """
+    if not directory.is_dir():
+        raise PolicyError([Problem(str(directory), FILE_KEY, "not a directory")])
+    paths = sorted(
+        (p for p in directory.glob("*.toml") if p.is_file() and not p.name.startswith(".")),
+        key=lambda p: p.name,
+    )
+    if not paths:
+        raise PolicyError([Problem(str(directory), FILE_KEY, "no policy files (*.toml) found")])
+
+    results = [_check_file(path) for path in paths]
+    problems = [problem for result in results for problem in result.problems]
+    slug_owner: dict[str, str] = {}
+    idsite_owner: dict[int, str] = {}
+    for result in results:
+        if result.slug is not None:
+            first = slug_owner.setdefault(result.slug, result.file)
+            if first != result.file:
+                problems.append(
+                    Problem(
+                        result.file,
+                        "site.slug",
+                        f"slug {result.slug!r} is already used by {first}",
+                    )
+                )
+        if result.idsite is not None:
+            first = idsite_owner.setdefault(result.idsite, result.file)
+            if first != result.file:
+                problems.append(
+                    Problem(
+                        result.file,
+                        "site.idsite",
+                        f"idsite {result.idsite} is already used by {first}",
+                    )
+                )
+    if problems:
+        raise PolicyError(problems)
+    return PolicySet(tuple(result.policy for result in results if result.policy is not None))
+
+
+@dataclass(frozen=True)
+class _FileResult:
+    """What one file yielded: the policy if valid, and the identifiers compared across files.
+
+    ``slug`` and ``idsite`` are kept even when other parts of the file are invalid, so that
+    clashes between files are reported in the same run as the other problems.
+    """
+
+    file: str
+    problems: list[Problem]
+    policy: Policy | None
+    slug: str | None
+    idsite: int | None
+
+
+def _check_file(path: Path) -> _FileResult:
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return _FileResult(
+            file, [Problem(file, FILE_KEY, f"cannot read: {reason}")], None, None, None
+        )
+    if raw.startswith(b"\xef\xbb\xbf"):
+        message = "starts with a byte order mark; save the file as UTF-8 without BOM"
+        return _FileResult(file, [Problem(file, FILE_KEY, message)], None, None, None)
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        message = f"not valid UTF-8 (byte {error.start})"
+        return _FileResult(file, [Problem(file, FILE_KEY, message)], None, None, None)
+    except tomllib.TOMLDecodeError as error:
+        message = f"invalid TOML: {error}"
+        return _FileResult(file, [Problem(file, FILE_KEY, message)], None, None, None)
+
+    checker = _Checker(file)
+    policy = checker.policy(data, path=path, digest=hashlib.sha256(raw).hexdigest())
+    return _FileResult(file, checker.problems, policy, checker.slug, checker.idsite)
+
+
+def _join(parent: str, key: str) -> str:
+    # Keys that TOML would need quotes for are shown quoted, escaped so a line stays one line.
+    shown = key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+    return f"{parent}.{shown}" if parent else shown
+
+
+def _index(parent: str, index: int) -> str:
+    return f"{parent}[{index}]"
+
+
+def _describe(value: object) -> str:
+    """Name a parsed TOML value's type the way the TOML specification does."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, datetime):
+        return "a date-time"
+    if isinstance(value, date):
+        return "a date (put it in quotes to make it a string)"
+    if isinstance(value, time):
+        return "a time"
+    return type(value).__name__
+
+
+def _pattern_check(pattern: re.Pattern[str], explain: str) -> Callable[[str], str | None]:
+    """A string check for ``pattern``; ``explain`` may use ``{value!r}``."""
+
+    def check(value: str) -> str | None:
+        return None if pattern.fullmatch(value) else explain.format(value=value)
+
+    return check
+
+
+_slug_problem: Final = _pattern_check(
+    _SLUG, "{value!r} must be 1-63 lowercase letters, digits or '-', not starting with '-'"
+)
+_language_problem: Final = _pattern_check(
+    _LANGUAGE, "{value!r} must be a 2-3 letter lowercase language code such as 'fi'"
+)
+_category_id_problem: Final = _pattern_check(
+    _CATEGORY_ID, "{value!r} must be a lowercase letter then up to 31 letters, digits or '_'"
+)
+_section_id_problem: Final = _pattern_check(
+    _SECTION_ID, "{value!r} must be lowercase letters, digits, '-' or '_' (it becomes a #link)"
+)
+_token_problem: Final = _pattern_check(
+    _SHA256_HEX, "must be 64 lowercase hex characters: the SHA-256 of the token, not the token"
+)
+_email_problem: Final = _pattern_check(_EMAIL, "{value!r} is not an e-mail address")
+
+
+def _http_url_problem(value: str) -> str | None:
+    if any(ch.isspace() for ch in value):
+        return "must not contain spaces"
+    try:
+        parts = urlsplit(value)
+        _ = parts.port
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http:// or https:// URL"
+    return None
+
+
+def _origin_problem(value: str) -> str | None:
+    """Why ``value`` is not an origin exactly as a browser sends it, or None if it is one."""
+    match = _ORIGIN_PARTS.fullmatch(value)
+    if match is None:
+        return "must be scheme://host[:port], e.g. https://www.example.fi"
+    scheme, host, port, rest = match.group("scheme", "host", "port", "rest")
+    if scheme not in _DEFAULT_PORTS:
+        return "scheme must be http or https (in lowercase)"
+    if rest == "/":
+        return "must not end with a slash"
+    if rest:
+        return "must not have a path, query or fragment: an origin is scheme://host[:port]"
+    if "@" in host:
+        return "must not contain a user name"
+    if host.startswith("["):
+        if not host.endswith("]"):
+            return "an IPv6 address needs its closing ']'"
+        try:
+            address = ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return f"{host!r} is not a valid IPv6 address"
+        if f"[{address.compressed}]" != host:
+            return f"write the IPv6 address as browsers send it: [{address.compressed}]"
+    else:
+        if not host:
+            return "has no host"
+        if not host.isascii():
+            return "host must be ASCII; write an international name in its xn-- form"
+        if host != host.lower():
+            return "host must be lowercase, as browsers send it"
+        if len(host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in host.split(".")):
+            return f"{host!r} is not a valid host name"
+    if port is not None:
+        if not (port.isascii() and port.isdigit()) or port.startswith("0"):
+            return "port must be a number from 1 to 65535"
+        if not 1 <= int(port) <= 65535:
+            return "port must be a number from 1 to 65535"
+        if int(port) == _DEFAULT_PORTS[scheme]:
+            return f"leave out the default port {port}: browsers do not send it"
+    return None
+
+
+class _Checker:
+    """Validates one parsed file, recording problems and building the model where it can.
+
+    Every accessor returns the validated value, or None when the key is absent or a problem
+    was recorded for it. A policy is only built when the file has no problems at all, so a
+    None standing in for an invalid value never reaches the model.
+    """
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+        self.slug: str | None = None
+        self.idsite: int | None = None
+
+    # -- recording ------------------------------------------------------------------------
+
+    def add(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.file, key, message))
+
+    def wrong_type(self, key: str, expected: str, value: object) -> None:
+        self.add(key, f"expected {expected}, got {_describe(value)}")
+
+    def unknown_keys(
+        self, table: Mapping[str, object], parent: str, allowed: Collection[str]
+    ) -> None:
+        for key in table:
+            if key in allowed:
+                continue
+            close = get_close_matches(key, list(allowed), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(allowed)
+            self.add(_join(parent, key), f"unknown key {key!r}; {hint}")
+
+    # -- typed accessors ------------------------------------------------------------------
+
+    def value(self, table: Mapping[str, object], key: str, parent: str, required: bool) -> object:
+        if key in table:
+            return table[key]
+        if required:
+            self.add(_join(parent, key), "required key is missing")
+        return None
+
+    def table(
+        self, table: Mapping[str, object], key: str, parent: str, *, required: bool
+    ) -> dict[str, object] | None:
+        value = self.value(table, key, parent, required)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.wrong_type(_join(parent, key), "a table", value)
+            return None
+        return cast(dict[str, object], value)
+
+    def tables(
+        self, table: Mapping[str, object], key: str, parent: str, *, required: bool
+    ) -> list[dict[str, object]] | None:
+        """An array of tables (``[[key]]``); the caller indexes the elements itself."""
+        path = _join(parent, key)
+        value = self.value(table, key, parent, required)
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            self.wrong_type(path, f"an array of tables ([[{path}]])", value)
+            return None
+        good: list[dict[str, object]] = []
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                good.append(cast(dict[str, object], item))
+            else:
+                self.wrong_type(_index(path, index), "a table", item)
+        return good if len(good) == len(value) else None
+
+    def string(
+        self,
+        table: Mapping[str, object],
+        key: str,
+        parent: str,
+        *,
+        required: bool,
+        check: Callable[[str], str | None] | None = None,
+    ) -> str | None:
+        value = self.value(table, key, parent, required)
+        if value is None:
+            return None
+        return self.string_value(value, _join(parent, key), check)
+
+    def string_value(
+        self, value: object, path: str, check: Callable[[str], str | None] | None = None
+    ) -> str | None:
+        if not isinstance(value, str):
+            self.wrong_type(path, "a string", value)
+            return None
+        if not value.strip():
+            self.add(path, "must not be empty")
+            return None
+        problem = check(value) if check is not None else None
+        if problem is not None:
+            self.add(path, problem)
+            return None
+        return value
+
+    def integer(
+        self,
+        table: Mapping[str, object],
+        key: str,
+        parent: str,
+        *,
+        required: bool,
+        minimum: int,
+        maximum: int | None = None,
+    ) -> int | None:
+        path = _join(parent, key)
+        value = self.value(table, key, parent, required)
+        if value is None:
+            return None
+        # bool is a subclass of int in Python; TOML keeps them apart and so do we.
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.wrong_type(path, "an integer", value)
+            return None
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = f"from {minimum} to {maximum}" if maximum is not None else f">= {minimum}"
+            self.add(path, f"must be {bounds}, got {value}")
+            return None
+        return value
+
+    def boolean(
+        self, table: Mapping[str, object], key: str, parent: str, *, required: bool
+    ) -> bool | None:
+        value = self.value(table, key, parent, required)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.wrong_type(_join(parent, key), "a boolean (true or false)", value)
+            return None
+        return value
+
+    def strings(
+        self,
+        table: Mapping[str, object],
+        key: str,
+        parent: str,
+        *,
+        required: bool,
+        non_empty: bool = False,
+        unique: bool = False,
+        check: Callable[[str], str | None] | None = None,
+    ) -> tuple[str, ...] | None:
+        path = _join(parent, key)
+        value = self.value(table, key, parent, required)
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            self.wrong_type(path, "an array of strings", value)
+            return None
+        if non_empty and not value:
+            self.add(path, "must list at least one value")
+            return None
+        good: list[str] = []
+        ok = True
+        for index, item in enumerate(value):
+            text = self.string_value(item, _index(path, index), check)
+            if text is None:
+                ok = False
+            elif unique and text in good:
+                self.add(_index(path, index), f"duplicate value {text!r}")
+                ok = False
+            else:
+                good.append(text)
+        return tuple(good) if ok else None
+
+    def texts(
+        self,
+        table: Mapping[str, object],
+        key: str,
+        parent: str,
+        languages: Sequence[str] | None,
+        *,
+        required: bool,
+    ) -> dict[str, str] | None:
+        """A text in every site language: ``title.fi = "..."``, ``title.sv = "..."``.
+
+        ``languages`` is None when ``site.languages`` itself is invalid; then only the types
+        are checked, as coverage cannot be judged.
+        """
+        path = _join(parent, key)
+        value = self.table(table, key, parent, required=required)
+        if value is None:
+            return None
+        before = len(self.problems)
+        result: dict[str, str] = {}
+        for lang, text in value.items():
+            if languages is not None and lang not in languages:
+                self.add(_join(path, lang), f"language {lang!r} is not in site.languages")
+                continue
+            checked = self.string_value(text, _join(path, lang))
+            if checked is not None:
+                result[lang] = checked
+        for lang in languages or ():
+            if lang not in value:
+                self.add(_join(path, lang), f"missing text for site language {lang!r}")
+        return result if len(self.problems) == before else None
+
+    # -- the policy -----------------------------------------------------------------------
+
+    def policy(self, data: Mapping[str, object], *, path: Path, digest: str) -> Policy | None:
+        self.unknown_keys(data, "", (*_TOP_KEYS, _EXTRA_KEY))
+
+        site = self.table(data, "site", "", required=True) or {}
+        self.unknown_keys(site, "site", _SITE_KEYS)
+        slug = self.string(
+            site,
+            "slug",
+            "site",
+            required=True,
+            check=_slug_problem,
+        )
+        if slug is not None:
+            self.slug = slug
+            if path.stem != slug:
+                self.add(
+                    "site.slug",
+                    f"the file must be named {slug}.toml to match the slug (it is {path.name})",
+                )
+        idsite = self.integer(site, "idsite", "site", required=True, minimum=1)
+        self.idsite = idsite
+        name = self.string(site, "name", "site", required=True)
+        origins = self.strings(
+            site,
+            "origins",
+            "site",
+            required=True,
+            non_empty=True,
+            unique=True,
+            check=_origin_problem,
+        )
+        languages, text_languages = self.languages(site)
+        version = self.string(site, "version", "site", required=True)
+        privacy_url = self.string(
+            site, "privacy_url", "site", required=False, check=_http_url_problem
+        )
+
+        privacy = self.table(data, "privacy", "", required=False) or {}
+        self.unknown_keys(privacy, "privacy", _PRIVACY_KEYS)
+        ip_mask_bytes = self.integer(
+            privacy, "ip_mask_bytes", "privacy", required=False, minimum=0, maximum=4
+        )
+        without_consent = self.without_consent(privacy)
+        consent_days = self.integer(
+            privacy,
+            "consent_days",
+            "privacy",
+            required=False,
+            minimum=1,
+            maximum=_MAX_CONSENT_DAYS,
+        )
+        excluded = self.strings(privacy, "excluded_query_params", "privacy", required=False)
+
+        access = self.table(data, "access", "", required=False) or {}
+        self.unknown_keys(access, "access", _ACCESS_KEYS)
+        tokens = self.strings(
+            access,
+            "token_sha256",
+            "access",
+            required=False,
+            check=_token_problem,
+        )
+
+        categories = self.categories(data, text_languages)
+        texts = self.banner_texts(data, text_languages)
+        controller = self.controller(data)
+        notice = self.notice(data, text_languages)
+        extra = self.table(data, _EXTRA_KEY, "", required=False) or {}
+
+        if (
+            self.problems
+            or slug is None
+            or idsite is None
+            or name is None
+            or origins is None
+            or languages is None
+            or version is None
+            or categories is None
+            or texts is None
+        ):
+            return None
+        return Policy(
+            slug=slug,
+            idsite=idsite,
+            name=name,
+            origins=origins,
+            languages=languages,
+            version=version,
+            hash=digest,
+            source_path=str(path),
+            categories=categories,
+            texts=texts,
+            controller=controller,
+            notice=notice,
+            privacy_url=privacy_url,
+            ip_mask_bytes=_DEFAULT_IP_MASK_BYTES if ip_mask_bytes is None else ip_mask_bytes,
+            without_consent=without_consent or "drop",
+            consent_days=_DEFAULT_CONSENT_DAYS if consent_days is None else consent_days,
+            excluded_query_params=excluded or (),
+            token_sha256=tokens or (),
+            extra=extra,
+        )
+
+    def languages(
+        self, site: Mapping[str, object]
+    ) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+        """``site.languages`` for the model, and the languages to check texts against.
+
+        The second value keeps the well-formed codes of a partly invalid list, so that a typo
+        in one code does not hide missing texts for the others. It is None when no code is
+        usable, and then text coverage is not checked at all.
+        """
+        languages = self.strings(
+            site,
+            "languages",
+            "site",
+            required=True,
+            non_empty=True,
+            unique=True,
+            check=_language_problem,
+        )
+        if languages is not None:
+            return languages, languages
+        raw = site.get("languages")
+        if not isinstance(raw, list):
+            return None, None
+        usable = tuple(
+            dict.fromkeys(
+                item for item in raw if isinstance(item, str) and _LANGUAGE.fullmatch(item)
+            )
+        )
+        return None, usable or None
+
+    def without_consent(self, privacy: Mapping[str, object]) -> WithoutConsent | None:
+        value = self.string(privacy, "without_consent", "privacy", required=False)
+        if value is None:
+            return None
+        for allowed in _WITHOUT_CONSENT:
+            if value == allowed:
+                return allowed
+        choices = " or ".join(repr(v) for v in _WITHOUT_CONSENT)
+        self.add("privacy.without_consent", f"must be {choices}, got {value!r}")
+        return None
+
+    def categories(
+        self, data: Mapping[str, object], languages: Sequence[str] | None
+    ) -> tuple[Category, ...] | None:
+        items = self.tables(data, "categories", "", required=True)
+        if items is None:
+            return None
+        result: list[Category] = []
+        seen: dict[str, str] = {}
+        for index, item in enumerate(items):
+            path = _index("categories", index)
+            self.unknown_keys(item, path, _CATEGORY_KEYS)
+            cat_id = self.string(
+                item,
+                "id",
+                path,
+                required=True,
+                check=_category_id_problem,
+            )
+            required = self.boolean(item, "required", path, required=False)
+            title = self.texts(item, "title", path, languages, required=True)
+            description = self.texts(item, "description", path, languages, required=True)
+            services = self.services(item, path, languages)
+            if cat_id is not None:
+                if cat_id in seen:
+                    self.add(
+                        f"{path}.id", f"duplicate category id {cat_id!r} (also {seen[cat_id]})"
+                    )
+                else:
+                    seen[cat_id] = path
+                if cat_id == _NECESSARY and required is not True:
+                    self.add(
+                        f"{path}.required",
+                        "the 'necessary' category must set required = true",
+                    )
+                if cat_id != _NECESSARY and required is True:
+                    self.add(
+                        f"{path}.required",
+                        f"only the 'necessary' category may be required; visitors must be "
+                        f"free to refuse {cat_id!r}",
+                    )
+            if cat_id is not None and title is not None and description is not None:
+                result.append(
+                    Category(
+                        id=cat_id,
+                        required=bool(required),
+                        title=title,
+                        description=description,
+                        services=services or (),
+                    )
+                )
+        if _NECESSARY not in seen:
+            self.add("categories", "a category with id = 'necessary' and required = true is needed")
+        return tuple(result)
+
+    def services(
+        self, category: Mapping[str, object], parent: str, languages: Sequence[str] | None
+    ) -> tuple[Service, ...] | None:
+        items = self.tables(category, "services", parent, required=False)
+        if items is None:
+            return None
+        result: list[Service] = []
+        for index, item in enumerate(items):
+            path = _index(f"{parent}.services", index)
+            self.unknown_keys(item, path, _SERVICE_KEYS)
+            name = self.string(item, "name", path, required=True)
+            provider = self.string(item, "provider", path, required=True)
+            purpose = self.texts(item, "purpose", path, languages, required=True)
+            cookies = self.strings(item, "cookies", path, required=False, unique=True)
+            retention = self.texts(item, "retention", path, languages, required=False)
+            privacy_url = self.string(
+                item, "privacy_url", path, required=False, check=_http_url_problem
+            )
+            if name is not None and provider is not None and purpose is not None:
+                result.append(
+                    Service(
+                        name=name,
+                        provider=provider,
+                        purpose=purpose,
+                        cookies=cookies or (),
+                        retention=retention,
+                        privacy_url=privacy_url,
+                    )
+                )
+        return tuple(result)
+
+    def banner_texts(
+        self, data: Mapping[str, object], languages: Sequence[str] | None
+    ) -> dict[str, dict[str, str]] | None:
+        texts = self.table(data, "texts", "", required=True)
+        if texts is None:
+            return None
+        result: dict[str, dict[str, str]] = {}
+        for lang, value in texts.items():
+            path = _join("texts", lang)
+            if languages is not None and lang not in languages:
+                self.add(path, f"language {lang!r} is not in site.languages")
+                continue
+            if not isinstance(value, dict):
+                self.wrong_type(path, "a table", value)
+                continue
+            table = cast(dict[str, object], value)
+            entries: dict[str, str] = {}
+            for key in REQUIRED_TEXT_KEYS:
+                text = self.string(table, key, path, required=True)
+                if text is not None:
+                    entries[key] = text
+            for key, extra_text in table.items():
+                if key in REQUIRED_TEXT_KEYS:
+                    continue
+                if isinstance(extra_text, str):
+                    entries[key] = extra_text
+                else:
+                    self.wrong_type(_join(path, key), "a string", extra_text)
+            result[lang] = entries
+        for lang in languages or ():
+            if lang not in texts:
+                self.add(_join("texts", lang), f"missing banner texts for site language {lang!r}")
+        return result
+
+    def controller(self, data: Mapping[str, object]) -> Controller | None:
+        table = self.table(data, "controller", "", required=False)
+        if table is None:
+            return None
+        self.unknown_keys(table, "controller", _CONTROLLER_KEYS)
+
+        def optional(key: str, check: Callable[[str], str | None] | None = None) -> str | None:
+            return self.string(table, key, "controller", required=False, check=check)
+
+        name = self.string(table, "name", "controller", required=True)
+        controller = Controller(
+            name=name or "",
+            business_id=optional("business_id"),
+            address=optional("address"),
+            email=optional("email", _email_problem),
+            phone=optional("phone"),
+            contact_person=optional("contact_person"),
+            contact_email=optional("contact_email", _email_problem),
+        )
+        return controller if name is not None else None
+
+    def notice(
+        self, data: Mapping[str, object], languages: Sequence[str] | None
+    ) -> tuple[NoticeSection, ...]:
+        notice = self.table(data, "notice", "", required=False)
+        if notice is None:
+            return ()
+        self.unknown_keys(notice, "notice", _NOTICE_KEYS)
+        items = self.tables(notice, "sections", "notice", required=False) or []
+        result: list[NoticeSection] = []
+        seen: dict[str, str] = {}
+        for index, item in enumerate(items):
+            path = _index("notice.sections", index)
+            self.unknown_keys(item, path, _SECTION_KEYS)
+            section_id = self.string(
+                item,
+                "id",
+                path,
+                required=True,
+                check=_section_id_problem,
+            )
+            title = self.texts(item, "title", path, languages, required=True)
+            body = self.texts(item, "body", path, languages, required=True)
+            if section_id is not None:
+                if section_id in seen:
+                    self.add(
+                        f"{path}.id",
+                        f"duplicate section id {section_id!r} (also {seen[section_id]})",
+                    )
+                else:
+                    seen[section_id] = path
+            if section_id is not None and title is not None and body is not None:
+                result.append(NoticeSection(id=section_id, title=title, body=body))
+        return tuple(result)
