@@ -84,7 +84,9 @@ def _check(args: argparse.Namespace) -> int:
         print(problem)
     if problems:
         return 1
-    count = 1 if path.is_file() else len(list(path.glob("*.toml")))
+    count = (
+        1 if path.is_file() else len([p for p in path.glob("*.toml") if not p.name.startswith(".")])
+    )
     print(f"ok: {count} policy file{'s' if count != 1 else ''} valid")
     return 0
 
