@@ -10,6 +10,7 @@ that links them to the ledger.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,13 +34,35 @@ class ConsentClaims:
 
 
 class ConsentTokens:
-    """Issue and verify consent tokens with key rotation."""
+    """Issue and verify consent tokens with key rotation.
 
-    def __init__(self, secret_keys: Sequence[str]) -> None:
+    A visitor's hits carry the same token again and again, so a verified signature is
+    remembered (bounded LRU, genuine tokens only); binding, expiry and revocation are still
+    checked on every call.
+    """
+
+    def __init__(self, secret_keys: Sequence[str], cache_size: int = 16384) -> None:
         if not secret_keys:
             raise ValueError("at least one secret key is needed")
         # itsdangerous signs with the LAST key and verifies with all of them.
         self._serializer = URLSafeTimedSerializer(list(reversed(secret_keys)), salt=SALT)
+        self._verified: OrderedDict[str, tuple[object, datetime]] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _unsign(self, token: str) -> tuple[object, datetime] | None:
+        cached = self._verified.get(token)
+        if cached is not None:
+            self._verified.move_to_end(token)
+            return cached
+        try:
+            payload, signed_at = self._serializer.loads(token, return_timestamp=True)
+        except (BadSignature, ValueError, TypeError):
+            return None
+        issued = signed_at if signed_at.tzinfo else signed_at.replace(tzinfo=UTC)
+        self._verified[token] = (payload, issued)
+        if len(self._verified) > self._cache_size:
+            self._verified.popitem(last=False)
+        return payload, issued
 
     def issue(
         self, consent_id: str, site: str, policy_version: str, granted: frozenset[str]
@@ -59,13 +82,11 @@ class ConsentTokens:
         """Return the claims when ``token`` is genuine, unexpired and bound to this site/version."""
         if not token or len(token) > MAX_TOKEN_LENGTH:
             return None
-        try:
-            payload, signed_at = self._serializer.loads(
-                token, max_age=max_age_days * 86400, return_timestamp=True
-            )
-        except (BadSignature, ValueError, TypeError):
+        unsigned = self._unsign(token)
+        if unsigned is None:
             return None
-        if not isinstance(payload, dict):
+        payload, issued = unsigned
+        if not isinstance(payload, dict) or utcnow() - issued > timedelta(days=max_age_days):
             return None
         consent_id, token_site = payload.get("c"), payload.get("s")
         version, granted = payload.get("v"), payload.get("g")
@@ -77,7 +98,6 @@ class ConsentTokens:
             and all(isinstance(g, str) for g in granted)
         ):
             return None
-        issued = signed_at if signed_at.tzinfo else signed_at.replace(tzinfo=UTC)
         return ConsentClaims(consent_id, site, version, frozenset(granted), issued)
 
 
