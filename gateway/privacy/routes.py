@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from gateway.errors import json_error
+from gateway.privacy.notice import blocks
 from gateway.runtime import runtime
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -58,7 +59,7 @@ async def privacy_notice(request: Request) -> Response:
     if lang not in policy.languages:
         return json_error(400, f"'lang' must be one of: {', '.join(policy.languages)}")
     html = _env.get_template("notice.html").render(
-        policy=policy, lang=lang, labels=LABELS.get(lang, LABELS["en"])
+        policy=policy, lang=lang, labels=LABELS.get(lang, LABELS["en"]), blocks=blocks
     )
     return HTMLResponse(html, headers={"Cache-Control": "public, max-age=300"})
 
