@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import urllib.request
+from pathlib import Path
 
-from tests.conftest import LiveServer
+from tests.conftest import ROOT, LiveServer, write_site
 
 
 def test_serve_prints_urls_and_answers_health(live_server: LiveServer) -> None:
@@ -16,3 +19,41 @@ def test_serve_prints_urls_and_answers_health(live_server: LiveServer) -> None:
     log = live_server.log()
     assert f"demo page:    {live_server.base}/" in log
     assert "admin token:  from GATEWAY_ADMIN_TOKEN" in log
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+    )
+
+
+def test_check_accepts_the_shipped_policies() -> None:
+    result = run_cli("check", str(ROOT / "policies"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "ok: 3 policy files valid"
+
+
+def test_check_names_file_and_key_and_exits_1(tmp_path: Path) -> None:
+    bad = write_site(tmp_path, "demo", 1, **{"ip_mask_bytes = 2": "ip_mask_bytes = 5"})
+    result = run_cli("check", str(tmp_path))
+    assert result.returncode == 1
+    (line,) = result.stdout.strip().splitlines()
+    assert line.startswith(f"{bad}: privacy.ip_mask_bytes: ")
+
+
+def test_serve_refuses_broken_policies_with_the_same_lines(tmp_path: Path) -> None:
+    write_site(tmp_path, "demo", 1, **{'without_consent = "drop"': 'without_consent = "maybe"'})
+    result = run_cli("serve", "--policies", str(tmp_path), "--db", f"sqlite:///{tmp_path}/x.db")
+    assert result.returncode == 2
+    assert "privacy.without_consent" in result.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_serve_refuses_bad_settings_clearly(tmp_path: Path) -> None:
+    result = run_cli("serve", "--db", "mysql://nope", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "GATEWAY_DB / --db" in result.stderr

@@ -354,3 +354,16 @@ def test_admin_export_refuses_clearly(
     response = client.get(path, headers=headers)
     assert response.status_code == status
     assert "error" in response.json()
+
+
+def test_metrics_count_outcomes_and_drop_reasons(client: TestClient, token: str) -> None:
+    client.get("/matomo.php", params=hit(token), headers=UA)
+    client.get("/matomo.php", params=hit("forged"), headers=UA)
+    client.get("/matomo.php", params={**hit(token), "gw_consent": ""}, headers=UA)
+    client.get("/matomo.php", params={"idsite": "x"}, headers=UA)
+    text = client.get("/metrics").text
+    assert 'gateway_hits_total{site="demo",outcome="stored"} 1' in text
+    assert 'gateway_hits_dropped_total{site="demo",reason="token_invalid"} 1' in text
+    assert 'gateway_hits_dropped_total{site="demo",reason="no_consent"} 1' in text
+    assert 'gateway_requests_invalid_total{reason="bad_request"} 1' in text
+    assert 'gateway_consents_total{site="demo",action="custom"} 1' in text
