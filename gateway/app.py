@@ -81,6 +81,8 @@ def build_runtime(settings: Settings, policies: PolicySet | None = None) -> Runt
             user_agents=user_agents,
             geo=geo,
             admin_token=settings.admin_token,
+            # The newest signing key: user-id pseudonyms change when keys rotate, which
+            # also limits how long one pseudonym links a person's visits.
             pseudonym_key=settings.secret_keys[0].encode(),
         ),
     )

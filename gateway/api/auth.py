@@ -13,10 +13,18 @@ import hmac
 from gateway.policy import Policy
 
 
+def is_admin(token: str | None, admin_token: str) -> bool:
+    return (
+        bool(token)
+        and len(token or "") <= 512
+        and hmac.compare_digest((token or "").encode(), admin_token.encode())
+    )
+
+
 def token_allows(token: str | None, policy: Policy, admin_token: str) -> bool:
     if not token or len(token) > 512:
         return False
-    if hmac.compare_digest(token.encode(), admin_token.encode()):
+    if is_admin(token, admin_token):
         return True
     digest = hashlib.sha256(token.encode()).hexdigest()
     return any(hmac.compare_digest(digest, allowed) for allowed in policy.token_sha256)
