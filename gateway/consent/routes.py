@@ -26,7 +26,7 @@ from gateway.tracking.anonymize import truncate_ip
 
 COOKIE = "gw_consent"
 MAX_CONSENT_BODY = 16 * 1024
-BANNER_JS = Path(__file__).resolve().parent.parent / "static" / "consent-banner" / "banner.js"
+SCRIPTS = Path(__file__).resolve().parent.parent / "static" / "consent-banner"
 
 
 def _cors(policy: Policy, request: Request) -> dict[str, str]:
@@ -62,12 +62,21 @@ def current_claims(rt: Runtime, policy: Policy, token: str | None) -> ConsentCla
     return claims
 
 
-async def banner_js(request: Request) -> Response:
+def script_response(name: str) -> Response:
+    """A built browser script: static, the same for every visitor, cacheable."""
     return FileResponse(
-        BANNER_JS,
+        SCRIPTS / name,
         media_type="application/javascript; charset=utf-8",
         headers={"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"},
     )
+
+
+async def banner_js(request: Request) -> Response:
+    return script_response("banner.js")
+
+
+async def tracker_js(request: Request) -> Response:
+    return script_response("tracker.js")
 
 
 async def site_config(request: Request) -> Response:
@@ -283,6 +292,8 @@ async def withdraw_choice(request: Request) -> Response:
 
 routes = [
     Route("/consent/banner.js", banner_js, methods=["GET", "HEAD"]),
+    Route("/consent/tracker.js", tracker_js, methods=["GET", "HEAD"]),
+    Route("/tracker.js", tracker_js, methods=["GET", "HEAD"]),
     Route("/consent/{site}/config", site_config, methods=["GET", "HEAD"]),
     Route("/consent/{site}", record_choice, methods=["POST"]),
     Route("/consent/{site}", show_choice, methods=["GET", "HEAD"]),

@@ -1,4 +1,4 @@
-"""The demo site at ``/`` and ``/about``, and the small tracker script at ``/tracker.js``.
+"""The demo site at ``/`` and ``/about``.
 
 The demo pages look like a small real site that embeds the banner and tracks page views through
 this gateway, so a newcomer sees the whole flow - banner, consent record, page view stored only
@@ -11,13 +11,12 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.runtime import runtime
 
 HERE = Path(__file__).resolve().parent
-TRACKER_JS = HERE.parent / "static" / "tracker.js"
 DEMO_SLUG = "demo"
 _env = Environment(
     loader=FileSystemLoader(HERE), autoescape=select_autoescape(["html"]), auto_reload=False
@@ -39,16 +38,7 @@ def _page(template: str):  # type: ignore[no-untyped-def]
     return page
 
 
-async def tracker_js(request: Request) -> Response:
-    return FileResponse(
-        TRACKER_JS,
-        media_type="application/javascript; charset=utf-8",
-        headers={"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"},
-    )
-
-
 routes = [
     Route("/", _page("index.html"), methods=["GET", "HEAD"]),
     Route("/about", _page("about.html"), methods=["GET", "HEAD"]),
-    Route("/tracker.js", tracker_js, methods=["GET", "HEAD"]),
 ]
