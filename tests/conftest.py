@@ -120,8 +120,49 @@ class LiveServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
+class SiteServer:
+    """A plain static web server standing in for the site that embeds the banner.
+
+    It serves ``directory`` at ``origin`` (``http://localhost:<port>``): another site than the
+    gateway's ``http://127.0.0.1:<port>``, so tests see a cross-site deployment. Write pages
+    into ``directory`` before loading them.
+    """
+
+    def __init__(self, directory: Path, origin: str) -> None:
+        self.directory = directory
+        self.origin = origin
+
+    def page(self, name: str, html: str) -> str:
+        (self.directory / name).write_text(html, encoding="utf-8")
+        return f"{self.origin}/{name}"
+
+
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def site_server(tmp_path: Path) -> Iterator[SiteServer]:
+    import functools
+    import http.server
+    import threading
+
+    directory = tmp_path / "site"
+    directory.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield SiteServer(directory, f"http://localhost:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, site_server: SiteServer) -> Iterator[LiveServer]:
     import os
     import subprocess
     import sys
@@ -136,7 +177,11 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         policies,
         "demo",
         1,
-        **{'origins = ["http://127.0.0.1:8000", "http://localhost:8000"]': f'origins = ["{base}"]'},
+        **{
+            'origins = ["http://127.0.0.1:8000", "http://localhost:8000"]': (
+                f'origins = ["{base}", "{site_server.origin}"]'
+            )
+        },
     )
     db_path = tmp_path / "live" / "gateway.db"
     log_path = tmp_path / "server.log"
