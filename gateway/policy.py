@@ -29,9 +29,38 @@ class Service:
     name: str
     provider: str
     purpose: Texts
+    id: str = ""
     cookies: tuple[str, ...] = ()
     retention: Texts | None = None
     privacy_url: str | None = None
+
+
+ConsentType = Literal[
+    "ad_storage",
+    "ad_user_data",
+    "ad_personalization",
+    "analytics_storage",
+    "functionality_storage",
+    "personalization_storage",
+    "security_storage",
+]
+CONSENT_TYPES: tuple[ConsentType, ...] = (
+    "ad_storage",
+    "ad_user_data",
+    "ad_personalization",
+    "analytics_storage",
+    "functionality_storage",
+    "personalization_storage",
+    "security_storage",
+)
+
+
+@dataclass(frozen=True)
+class ConsentMode:
+    """Google Consent Mode v2 (basic): which consent types each granted category turns on."""
+
+    map: Mapping[str, tuple[ConsentType, ...]]
+    wait_for_update: int = 500
 
 
 @dataclass(frozen=True)
@@ -93,6 +122,8 @@ class Policy:
     consent_days: int = 180
     excluded_query_params: tuple[str, ...] = ()
     token_sha256: tuple[str, ...] = ()
+    changes: Texts | None = None
+    consent_mode: ConsentMode | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -110,6 +141,16 @@ class Policy:
     @property
     def required_category_ids(self) -> frozenset[str]:
         return frozenset(c.id for c in self.categories if c.required)
+
+    @property
+    def services(self) -> tuple[tuple[Category, Service], ...]:
+        return tuple((c, s) for c in self.categories for s in c.services)
+
+    def service(self, service_id: str) -> tuple[Category, Service] | None:
+        for category, service in self.services:
+            if service.id == service_id:
+                return category, service
+        return None
 
     def allows_origin(self, origin: str | None) -> bool:
         return origin is not None and origin.rstrip("/") in self.origins

@@ -27,8 +27,13 @@ from pathlib import Path
 from typing import Final, cast
 from urllib.parse import urlsplit
 
+from gateway.consent.texts import all_keys as banner_text_keys
+from gateway.consent.texts import builtin_languages
 from gateway.policy import (
+    CONSENT_TYPES,
     Category,
+    ConsentMode,
+    ConsentType,
     Controller,
     NoticeSection,
     Policy,
@@ -39,7 +44,6 @@ from gateway.policy import (
 
 __all__ = [
     "FILE_KEY",
-    "REQUIRED_TEXT_KEYS",
     "PolicyError",
     "Problem",
     "load_policies",
@@ -48,18 +52,6 @@ __all__ = [
 
 #: The key used for problems that concern a whole file (unreadable, invalid TOML, ...).
 FILE_KEY: Final = "<file>"
-
-#: Banner texts every ``[texts.<lang>]`` table must define; further string keys are allowed.
-REQUIRED_TEXT_KEYS: Final = (
-    "title",
-    "description",
-    "accept_all",
-    "reject_all",
-    "settings",
-    "save",
-    "privacy_link",
-    "close",
-)
 
 _SLUG: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _LANGUAGE: Final = re.compile(r"[a-z]{2,3}")
@@ -79,10 +71,28 @@ _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _NECESSARY: Final = "necessary"
 _WITHOUT_CONSENT: Final[tuple[WithoutConsent, ...]] = ("drop", "anonymous")
 
-_TOP_KEYS: Final = ("site", "privacy", "access", "categories", "texts", "controller", "notice")
+_TOP_KEYS: Final = (
+    "site",
+    "privacy",
+    "access",
+    "categories",
+    "texts",
+    "controller",
+    "notice",
+    "consent_mode",
+)
 # ``[extra]`` is free-form: whatever a site owner puts there is handed on as ``Policy.extra``.
 _EXTRA_KEY: Final = "extra"
-_SITE_KEYS: Final = ("slug", "idsite", "name", "origins", "languages", "version", "privacy_url")
+_SITE_KEYS: Final = (
+    "slug",
+    "idsite",
+    "name",
+    "origins",
+    "languages",
+    "version",
+    "privacy_url",
+    "changes",
+)
 _PRIVACY_KEYS: Final = (
     "ip_mask_bytes",
     "without_consent",
@@ -91,7 +101,17 @@ _PRIVACY_KEYS: Final = (
 )
 _ACCESS_KEYS: Final = ("token_sha256",)
 _CATEGORY_KEYS: Final = ("id", "required", "title", "description", "services")
-_SERVICE_KEYS: Final = ("name", "provider", "purpose", "cookies", "retention", "privacy_url")
+_SERVICE_KEYS: Final = (
+    "id",
+    "name",
+    "provider",
+    "purpose",
+    "cookies",
+    "retention",
+    "privacy_url",
+)
+_SERVICE_ID: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+_CONSENT_MODE_KEYS: Final = ("map", "wait_for_update")
 _CONTROLLER_KEYS: Final = (
     "name",
     "business_id",
@@ -296,6 +316,12 @@ _token_problem: Final = _pattern_check(
     _SHA256_HEX, "must be 64 lowercase hex characters: the SHA-256 of the token, not the token"
 )
 _email_problem: Final = _pattern_check(_EMAIL, "{value!r} is not an e-mail address")
+
+
+def _service_id_from(name: str) -> str:
+    """A service id from its name when none is given: "Google Analytics" -> "google-analytics"."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:32] or "service"
 
 
 def _http_url_problem(value: str) -> str | None:
@@ -592,6 +618,7 @@ class _Checker:
         privacy_url = self.string(
             site, "privacy_url", "site", required=False, check=_http_url_problem
         )
+        changes = self.texts(site, "changes", "site", text_languages, required=False)
 
         privacy = self.table(data, "privacy", "", required=False) or {}
         self.unknown_keys(privacy, "privacy", _PRIVACY_KEYS)
@@ -623,6 +650,7 @@ class _Checker:
         texts = self.banner_texts(data, text_languages)
         controller = self.controller(data)
         notice = self.notice(data, text_languages)
+        consent_mode = self.consent_mode(data, categories)
         extra = self.table(data, _EXTRA_KEY, "", required=False) or {}
 
         if (
@@ -656,6 +684,8 @@ class _Checker:
             consent_days=_DEFAULT_CONSENT_DAYS if consent_days is None else consent_days,
             excluded_query_params=excluded or (),
             token_sha256=tokens or (),
+            changes=changes,
+            consent_mode=consent_mode,
             extra=extra,
         )
 
@@ -765,6 +795,15 @@ class _Checker:
             path = _index(f"{parent}.services", index)
             self.unknown_keys(item, path, _SERVICE_KEYS)
             name = self.string(item, "name", path, required=True)
+            service_id = self.string(
+                item,
+                "id",
+                path,
+                required=False,
+                check=_pattern_check(
+                    _SERVICE_ID, "{value!r} is not a service id (lowercase letters, digits, - _)"
+                ),
+            )
             provider = self.string(item, "provider", path, required=True)
             purpose = self.texts(item, "purpose", path, languages, required=True)
             cookies = self.strings(item, "cookies", path, required=False, unique=True)
@@ -775,6 +814,7 @@ class _Checker:
             if name is not None and provider is not None and purpose is not None:
                 result.append(
                     Service(
+                        id=service_id or _service_id_from(name),
                         name=name,
                         provider=provider,
                         purpose=purpose,
@@ -788,9 +828,10 @@ class _Checker:
     def banner_texts(
         self, data: Mapping[str, object], languages: Sequence[str] | None
     ) -> dict[str, dict[str, str]] | None:
-        texts = self.table(data, "texts", "", required=True)
-        if texts is None:
-            return None
+        """``[texts.<lang>]``: overrides of the built-in texts; all keys for other languages."""
+        texts = self.table(data, "texts", "", required=False) or {}
+        known = banner_text_keys()
+        builtin = builtin_languages()
         result: dict[str, dict[str, str]] = {}
         for lang, value in texts.items():
             path = _join("texts", lang)
@@ -802,22 +843,58 @@ class _Checker:
                 continue
             table = cast(dict[str, object], value)
             entries: dict[str, str] = {}
-            for key in REQUIRED_TEXT_KEYS:
-                text = self.string(table, key, path, required=True)
-                if text is not None:
-                    entries[key] = text
-            for key, extra_text in table.items():
-                if key in REQUIRED_TEXT_KEYS:
+            for key, text in table.items():
+                if key not in known:
+                    self.add(
+                        _join(path, key),
+                        f"unknown text key {key!r}; known keys: {', '.join(sorted(known))}",
+                    )
                     continue
-                if isinstance(extra_text, str):
-                    entries[key] = extra_text
-                else:
-                    self.wrong_type(_join(path, key), "a string", extra_text)
+                checked = self.string_value(text, _join(path, key))
+                if checked is not None:
+                    entries[key] = checked
             result[lang] = entries
         for lang in languages or ():
-            if lang not in texts:
-                self.add(_join("texts", lang), f"missing banner texts for site language {lang!r}")
+            if lang in builtin:
+                continue
+            missing = sorted(known - set(result.get(lang, {})))
+            if missing:
+                self.add(
+                    _join("texts", lang),
+                    f"no built-in texts for {lang!r}: define {', '.join(missing)}",
+                )
         return result
+
+    def consent_mode(
+        self, data: Mapping[str, object], categories: Sequence[Category] | None
+    ) -> ConsentMode | None:
+        table = self.table(data, "consent_mode", "", required=False)
+        if table is None:
+            return None
+        self.unknown_keys(table, "consent_mode", _CONSENT_MODE_KEYS)
+        wait = self.integer(
+            table, "wait_for_update", "consent_mode", required=False, minimum=0, maximum=10_000
+        )
+        mapping = self.table(table, "map", "consent_mode", required=True) or {}
+        known_categories = {c.id for c in categories or ()}
+        result: dict[str, tuple[ConsentType, ...]] = {}
+        for category in mapping:
+            path = _join("consent_mode.map", category)
+            if categories is not None and category not in known_categories:
+                self.add(path, f"no category {category!r} in this policy")
+                continue
+            values = self.strings(mapping, category, "consent_mode.map", required=True)
+            if values is None:
+                continue
+            bad = [v for v in values if v not in CONSENT_TYPES]
+            if bad:
+                self.add(
+                    path,
+                    f"unknown consent type {bad[0]!r}; use: {', '.join(CONSENT_TYPES)}",
+                )
+                continue
+            result[category] = cast(tuple[ConsentType, ...], tuple(values))
+        return ConsentMode(map=result, wait_for_update=500 if wait is None else wait)
 
     def controller(self, data: Mapping[str, object]) -> Controller | None:
         table = self.table(data, "controller", "", required=False)

@@ -79,9 +79,9 @@ BROKEN = [
         "true",
     ),
     (
-        good("alpha", 1).replace('close = "Sulje"\n', ""),
-        "texts.fi.close",
-        "required key is missing",
+        good("alpha", 1).replace('close = "Sulje"\n', 'sulje = "Sulje"\n'),
+        "texts.fi.sulje",
+        "unknown text key",
     ),
     (good("alpha", 1) + "\n[privacy]\nip_mask_bytes = 5\n", "privacy.ip_mask_bytes", "0 to 4"),
 ]

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from gateway.policy import Policy
+from gateway.consent.texts import GROUPS, keys, texts_for
 from gateway.policy_loader import (
     FILE_KEY,
-    REQUIRED_TEXT_KEYS,
     PolicyError,
     Problem,
     load_policies,
@@ -82,7 +82,7 @@ settings = "Settings"
 save = "Save"
 privacy_link = "Privacy"
 close = "Close"
-extra_line = "Optional extra text."
+manage = "Cookie settings"
 
 [[notice.sections]]
 id = "rights"
@@ -162,7 +162,7 @@ def test_valid_file_maps_into_the_model(tmp_path: Path) -> None:
     assert matomo.privacy_url is None
 
     assert policy.texts["en"]["reject_all"] == "Reject all"
-    assert policy.texts["en"]["extra_line"] == "Optional extra text."
+    assert policy.texts["en"]["manage"] == "Cookie settings"
     assert type(policy.texts["fi"]) is dict
     assert policy.controller is not None
     assert policy.controller.name == "Shop Oy"
@@ -250,10 +250,10 @@ MISTAKES = [
         "expected a string",
     ),
     (
-        "type-extra-text",
-        'extra_line = "Optional extra text."',
-        "extra_line = 5",
-        "texts.en.extra_line",
+        "type-text",
+        'manage = "Cookie settings"',
+        "manage = 5",
+        "texts.en.manage",
         "expected a string",
     ),
     ("missing-name", 'name = "Shop"\n', "", "site.name", "required key is missing"),
@@ -316,18 +316,18 @@ MISTAKES = [
         "not in site.languages",
     ),
     (
-        "missing-banner-text",
+        "unknown-banner-text-key",
         'reject_all = "Reject all"\n',
-        "",
-        "texts.en.reject_all",
-        "required key is missing",
+        'reject_al = "Reject all"\n',
+        "texts.en.reject_al",
+        "unknown text key 'reject_al'",
     ),
     (
-        "missing-banner-language",
+        "banner-text-language-not-offered",
         '[texts.en]\ntitle = "Cookies"',
         '[texts.xx]\ntitle = "Cookies"',
-        "texts.en",
-        "missing banner texts for site language 'en'",
+        "texts.xx",
+        "not in site.languages",
     ),
     (
         "missing-notice-text",
@@ -546,7 +546,7 @@ def test_all_problems_in_a_file_are_collected(tmp_path: Path) -> None:
     text = mutate("idsite = 7", "idsite = 0")
     text = mutate("ip_mask_bytes = 3", "ip_mask_bytes = 5", text)
     text = mutate("consent_days = 90", "consent_days = 0", text)
-    text = mutate('reject_all = "Reject all"\n', "", text)
+    text = mutate('reject_all = "Reject all"\n', 'reject_al = "Reject all"\n', text)
     text = mutate("required = false", "required = true", text)
     path = write(tmp_path, text)
     keys = {p.key for p in problems_in_file(path)}
@@ -554,7 +554,7 @@ def test_all_problems_in_a_file_are_collected(tmp_path: Path) -> None:
         "site.idsite",
         "privacy.ip_mask_bytes",
         "privacy.consent_days",
-        "texts.en.reject_all",
+        "texts.en.reject_al",
         "categories[1].required",
     } <= keys
 
@@ -690,7 +690,8 @@ def test_shipped_policy_is_complete_in_every_language(slug: str) -> None:
     assert policy.without_consent == "drop"
     assert policy.controller is not None
     for lang in policy.languages:
-        assert set(REQUIRED_TEXT_KEYS) <= set(policy.texts[lang])
+        for group in GROUPS:
+            assert set(texts_for(group, lang, policy.texts)) == keys(group)
     assert policy.notice
     for notice_section in policy.notice:
         for texts in (notice_section.title, notice_section.body):
@@ -801,3 +802,55 @@ def test_kaustisen_seutukunta_policy(shipped: dict[str, Policy]) -> None:
     assert "2020" in transfers[1] and "2020" not in transfers[0]
     records = [s.id for s in kase.notice if s.id.startswith("record-")]
     assert [r.split("-")[1] for r in records] == list("abcdefghij")
+
+
+def test_texts_are_optional_where_built_in_texts_exist(tmp_path: Path) -> None:
+    start, end = VALID.index("[texts.fi]"), VALID.index("[[notice.sections]]")
+    path = write(tmp_path, VALID[:start] + VALID[end:])
+    policy = load_policy_file(path)
+    assert policy.texts == {}
+    assert texts_for("first", "fi", policy.texts)["accept_all"] == "Hyväksy kaikki"
+
+
+def test_a_language_without_built_in_texts_must_define_them_all(tmp_path: Path) -> None:
+    text = mutate('languages = ["fi", "en"]', 'languages = ["fi", "en", "de"]')
+    path = write(tmp_path, text)
+    problems = problems_in_file(path)
+    assert_reported(problems, path, "texts.de", "no built-in texts for 'de'")
+
+
+def test_service_ids_changes_and_consent_mode(tmp_path: Path) -> None:
+    text = mutate('name = "Matomo"', 'id = "matomo"\nname = "Matomo"')
+    text = mutate(
+        'version = "2026-02-01"',
+        'version = "2026-02-01"\nchanges = { fi = "Uusi.", en = "New." }',
+        text,
+    )
+    text += '\n[consent_mode]\nwait_for_update = 300\n[consent_mode.map]\nanalytics = ["analytics_storage"]\n'
+    policy = load_policy_file(write(tmp_path, text))
+    assert policy.service("matomo") is not None
+    assert policy.changes == {"fi": "Uusi.", "en": "New."}
+    assert policy.consent_mode is not None
+    assert policy.consent_mode.map == {"analytics": ("analytics_storage",)}
+    assert policy.consent_mode.wait_for_update == 300
+
+
+@pytest.mark.parametrize(
+    ("mode", "key", "fragment"),
+    [
+        (
+            '[consent_mode.map]\nanalytics = ["ads"]',
+            "consent_mode.map.analytics",
+            "unknown consent type",
+        ),
+        ('[consent_mode.map]\nvideo = ["ad_storage"]', "consent_mode.map.video", "no category"),
+        (
+            "[consent_mode]\nwait_for_update = -1\n[consent_mode.map]",
+            "consent_mode.wait_for_update",
+            "0",
+        ),
+    ],
+)
+def test_consent_mode_mistakes(tmp_path: Path, mode: str, key: str, fragment: str) -> None:
+    path = write(tmp_path, VALID + "\n" + mode + "\n")
+    assert_reported(problems_in_file(path), path, key, fragment)

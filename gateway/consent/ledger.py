@@ -44,6 +44,8 @@ class ConsentDraft:
     expires_at: str | None
     ip: str | None
     ua_family: str | None
+    services: tuple[str, ...] = ()
+    source: str = "banner"
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class ConsentRecord:
     pii_digest: str
     prev_hash: str
     hash: str
+    services: tuple[str, ...] = ()
+    source: str = "banner"
 
     def public(self) -> dict[str, object]:
         """The record as the API shows it (the salt stays private)."""
@@ -75,6 +79,7 @@ class ConsentRecord:
         data.pop("pii_salt")
         data["granted"] = list(self.granted)
         data["denied"] = list(self.denied)
+        data["services"] = list(self.services)
         return data
 
 
@@ -88,12 +93,15 @@ class ChainBreak:
         return f"record {self.site_seq} ({self.consent_id}): {self.reason}"
 
 
-def classify_action(granted: Iterable[str], optional: Iterable[str]) -> Action:
-    """accept_all when every optional category is granted, reject_all when none, else custom."""
+def classify_action(
+    granted: Iterable[str], optional: Iterable[str], services: Iterable[str] = ()
+) -> Action:
+    """accept_all when every optional category is granted, reject_all when nothing optional
+    is (no category, no single service), else custom."""
     chosen, offered = set(granted), set(optional)
     if offered and offered <= chosen:
         return "accept_all"
-    if not chosen & offered:
+    if not chosen & offered and not set(services):
         return "reject_all"
     return "custom"
 
@@ -109,6 +117,7 @@ def _canonical(record: ConsentRecord) -> bytes:
         fields.pop(private)
     fields["granted"] = list(record.granted)
     fields["denied"] = list(record.denied)
+    fields["services"] = list(record.services)
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -140,6 +149,8 @@ def seal(
         pii_digest=pii_digest(pii_salt, draft.ip, draft.ua_family),
         prev_hash=prev_hash,
         hash="",
+        services=tuple(sorted(draft.services)),
+        source=draft.source,
     )
     return replace(unsealed, hash=record_hash(unsealed))
 

@@ -6,8 +6,10 @@ those origins, with credentials). A 201 means the ledger record is committed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from gateway.consent.config import details, expirable_cookies, first_layer, pick_language
 from gateway.consent.ledger import ConsentDraft, classify_action
 from gateway.consent.tokens import ConsentClaims, utcnow
 from gateway.errors import json_error
@@ -25,6 +28,8 @@ from gateway.timefmt import iso
 from gateway.tracking.anonymize import truncate_ip
 
 COOKIE = "gw_consent"
+SOURCES = ("banner", "embed", "gpc")
+GPC_SINCE = "2026-11-22"
 MAX_CONSENT_BODY = 16 * 1024
 SCRIPTS = Path(__file__).resolve().parent.parent / "static" / "consent-banner"
 
@@ -79,42 +84,56 @@ async def tracker_js(request: Request) -> Response:
     return script_response("tracker.js")
 
 
+async def banner_settings_js(request: Request) -> Response:
+    return script_response("banner-settings.js")
+
+
+def _gpc(request: Request) -> bool:
+    return request.headers.get("sec-gpc", "").strip() == "1"
+
+
+def _cacheable_json(request: Request, body: dict[str, object], vary: str | None = None) -> Response:
+    """Public JSON that is the same for every visitor: short max-age plus an ETag."""
+    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    etag = '"' + hashlib.sha256(payload).hexdigest()[:20] + '"'
+    headers = {
+        "Cache-Control": "public, max-age=300",
+        "Access-Control-Allow-Origin": "*",
+        "ETag": etag,
+    }
+    if vary:
+        headers["Vary"] = vary
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(payload, media_type="application/json", headers=headers)
+
+
 async def site_config(request: Request) -> Response:
     policy = _policy_or_404(request)
     if isinstance(policy, Response):
         return policy
+    lang = pick_language(policy, request.query_params.get("lang"))
     privacy_url = policy.privacy_url or str(request.url_for("privacy_notice", site=policy.slug))
-    body = {
-        "site": policy.slug,
-        "name": policy.name,
-        "version": policy.version,
-        "languages": list(policy.languages),
-        "default_language": policy.default_language,
-        "consent_days": policy.consent_days,
-        "privacy_url": privacy_url,
-        "categories": [
-            {
-                "id": c.id,
-                "required": c.required,
-                "title": dict(c.title),
-                "description": dict(c.description),
-                "services": [
-                    {
-                        "name": s.name,
-                        "provider": s.provider,
-                        "purpose": dict(s.purpose),
-                        "cookies": list(s.cookies),
-                    }
-                    for s in c.services
-                ],
-            }
-            for c in policy.categories
-        ],
-        "texts": {lang: dict(texts) for lang, texts in policy.texts.items()},
-    }
+    details_url = str(request.url_for("consent_details", site=policy.slug)) + f"?lang={lang}"
+    body = first_layer(
+        policy, lang, gpc=_gpc(request), privacy_url=privacy_url, details_url=details_url
+    )
+    return _cacheable_json(request, body, vary="Sec-GPC")
+
+
+async def site_details(request: Request) -> Response:
+    policy = _policy_or_404(request)
+    if isinstance(policy, Response):
+        return policy
+    lang = pick_language(policy, request.query_params.get("lang"))
+    return _cacheable_json(request, details(policy, lang))
+
+
+async def gpc_json(request: Request) -> Response:
+    """Global Privacy Control support resource (``/.well-known/gpc.json``)."""
     return JSONResponse(
-        body,
-        headers={"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*"},
+        {"gpc": True, "lastUpdate": GPC_SINCE},
+        headers={"Cache-Control": "public, max-age=86400", "Access-Control-Allow-Origin": "*"},
     )
 
 
@@ -135,8 +154,17 @@ async def preflight(request: Request) -> Response:
     return Response(status_code=204, headers=headers)
 
 
-def _parse_choice(body: bytes, policy: Policy) -> tuple[frozenset[str], str, str] | str:
-    """Validate a POST body; return (granted, lang, policy_version) or an error message."""
+@dataclass(frozen=True)
+class Choice:
+    granted: frozenset[str]
+    services: frozenset[str]
+    lang: str
+    policy_version: str
+    source: str
+
+
+def _parse_choice(body: bytes, policy: Policy) -> Choice | str:
+    """Validate a POST body; return the choice or an error message."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -155,7 +183,25 @@ def _parse_choice(body: bytes, policy: Policy) -> tuple[frozenset[str], str, str
     lang = data.get("lang", policy.default_language)
     if not isinstance(lang, str) or lang not in policy.languages:
         return f"'lang' must be one of: {', '.join(policy.languages)}"
-    return frozenset(granted) | policy.required_category_ids, lang, version
+    services = data.get("services", [])
+    if not isinstance(services, list) or not all(isinstance(x, str) for x in services):
+        return "'services' must be a list of service ids"
+    unknown_services = sorted(x for x in set(services) if policy.service(x) is None)
+    if unknown_services:
+        return f"unknown services: {', '.join(u[:32] for u in unknown_services[:5])}"
+    source = data.get("source", "banner")
+    if source not in SOURCES:
+        return f"'source' must be one of: {', '.join(SOURCES)}"
+    optional = set(granted) & policy.optional_category_ids
+    if source == "gpc" and (optional or services):
+        return "a Global Privacy Control choice grants nothing"
+    return Choice(
+        granted=frozenset(granted) | policy.required_category_ids,
+        services=frozenset(services),
+        lang=lang,
+        policy_version=version,
+        source=source,
+    )
 
 
 def _set_cookie(response: Response, request: Request, token: str, max_age: int) -> None:
@@ -177,6 +223,8 @@ def _draft(
     lang: str,
     supersedes: str | None,
     withdraw: bool,
+    services: frozenset[str] = frozenset(),
+    source: str = "banner",
 ) -> ConsentDraft:
     rt = runtime(request)
     now = utcnow()
@@ -187,7 +235,9 @@ def _draft(
         consent_id=str(uuid.uuid4()),
         site=policy.slug,
         ts=iso(now),
-        action="withdraw" if withdraw else classify_action(granted, policy.optional_category_ids),
+        action="withdraw"
+        if withdraw
+        else classify_action(granted, policy.optional_category_ids, services),
         policy_version=policy.version,
         policy_hash=policy.hash,
         granted=tuple(sorted(granted)),
@@ -197,6 +247,8 @@ def _draft(
         expires_at=None if withdraw else iso(now + timedelta(days=policy.consent_days)),
         ip=truncate_ip(peer, policy.ip_mask_bytes),
         ua_family=ua.browser,
+        services=tuple(sorted(services)),
+        source=source,
     )
 
 
@@ -214,8 +266,7 @@ async def record_choice(request: Request) -> Response:
     parsed = _parse_choice(body, policy)
     if isinstance(parsed, str):
         return json_error(400, parsed, headers=cors)
-    granted, lang, sent_version = parsed
-    if sent_version != policy.version:
+    if parsed.policy_version != policy.version:
         return JSONResponse(
             {"error": "the policy has changed; ask again", "policy_version": policy.version},
             status_code=409,
@@ -223,23 +274,36 @@ async def record_choice(request: Request) -> Response:
         )
     rt = runtime(request)
     previous = current_claims(rt, policy, presented_token(request))
-    draft = _draft(request, policy, granted, lang, previous.consent_id if previous else None, False)
+    granted, services = parsed.granted, parsed.services
+    draft = _draft(
+        request,
+        policy,
+        granted,
+        parsed.lang,
+        previous.consent_id if previous else None,
+        False,
+        services,
+        parsed.source,
+    )
     record = await rt.writer.append_consent(draft)
     if previous is not None:
         rt.revocations.add(previous.consent_id)
     rt.metrics.consents[(policy.slug, record.action)] += 1
-    token = rt.tokens.issue(record.consent_id, policy.slug, policy.version, granted)
+    token = rt.tokens.issue(record.consent_id, policy.slug, policy.version, granted, services)
     response = JSONResponse(
         {
             "consent_id": record.consent_id,
             "token": token,
             "granted": sorted(granted),
+            "services": sorted(services),
             "expires_at": record.expires_at,
         },
         status_code=201,
         headers=cors,
     )
-    _set_cookie(response, request, token, policy.consent_days * 86400)
+    _expire_cookies(response, request, policy, policy.optional_category_ids - granted)
+    if parsed.source != "gpc":  # a GPC signal is applied without writing a consent cookie
+        _set_cookie(response, request, token, policy.consent_days * 86400)
     return response
 
 
@@ -256,6 +320,7 @@ async def show_choice(request: Request) -> Response:
             "consent_id": claims.consent_id,
             "site": policy.slug,
             "granted": sorted(claims.granted),
+            "services": sorted(claims.services),
             "policy_version": claims.policy_version,
             "issued_at": iso(claims.issued_at),
             "expires_at": iso(claims.expires_at(policy.consent_days)),
@@ -287,14 +352,25 @@ async def withdraw_choice(request: Request) -> Response:
         {"consent_id": record.consent_id, "withdrawn": claims.consent_id}, headers=cors
     )
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
+    _expire_cookies(response, request, policy, policy.optional_category_ids)
     return response
+
+
+def _expire_cookies(
+    response: Response, request: Request, policy: Policy, denied: frozenset[str]
+) -> None:
+    for name in expirable_cookies(policy, denied):
+        response.delete_cookie(name, path="/", secure=request.url.scheme == "https")
 
 
 routes = [
     Route("/consent/banner.js", banner_js, methods=["GET", "HEAD"]),
     Route("/consent/tracker.js", tracker_js, methods=["GET", "HEAD"]),
     Route("/tracker.js", tracker_js, methods=["GET", "HEAD"]),
+    Route("/consent/banner-settings.js", banner_settings_js, methods=["GET", "HEAD"]),
     Route("/consent/{site}/config", site_config, methods=["GET", "HEAD"]),
+    Route("/consent/{site}/details", site_details, methods=["GET", "HEAD"], name="consent_details"),
+    Route("/.well-known/gpc.json", gpc_json, methods=["GET", "HEAD"]),
     Route("/consent/{site}", record_choice, methods=["POST"]),
     Route("/consent/{site}", show_choice, methods=["GET", "HEAD"]),
     Route("/consent/{site}", withdraw_choice, methods=["DELETE"]),

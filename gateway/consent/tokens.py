@@ -28,6 +28,7 @@ class ConsentClaims:
     policy_version: str
     granted: frozenset[str]
     issued_at: datetime
+    services: frozenset[str] = frozenset()
 
     def expires_at(self, consent_days: int) -> datetime:
         return self.issued_at + timedelta(days=consent_days)
@@ -65,9 +66,21 @@ class ConsentTokens:
         return payload, issued
 
     def issue(
-        self, consent_id: str, site: str, policy_version: str, granted: frozenset[str]
+        self,
+        consent_id: str,
+        site: str,
+        policy_version: str,
+        granted: frozenset[str],
+        services: frozenset[str] = frozenset(),
     ) -> str:
-        payload = {"c": consent_id, "s": site, "v": policy_version, "g": sorted(granted)}
+        payload: dict[str, object] = {
+            "c": consent_id,
+            "s": site,
+            "v": policy_version,
+            "g": sorted(granted),
+        }
+        if services:
+            payload["sv"] = sorted(services)
         token = self._serializer.dumps(payload)
         return token if isinstance(token, str) else token.decode("ascii")
 
@@ -90,15 +103,20 @@ class ConsentTokens:
             return None
         consent_id, token_site = payload.get("c"), payload.get("s")
         version, granted = payload.get("v"), payload.get("g")
+        services = payload.get("sv", [])
         if not (
             isinstance(consent_id, str)
             and token_site == site
             and version == policy_version
             and isinstance(granted, list)
             and all(isinstance(g, str) for g in granted)
+            and isinstance(services, list)
+            and all(isinstance(sv, str) for sv in services)
         ):
             return None
-        return ConsentClaims(consent_id, site, version, frozenset(granted), issued)
+        return ConsentClaims(
+            consent_id, site, version, frozenset(granted), issued, frozenset(services)
+        )
 
 
 def utcnow() -> datetime:

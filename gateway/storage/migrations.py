@@ -29,6 +29,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             pii_digest TEXT NOT NULL,
             prev_hash TEXT NOT NULL,
             hash TEXT NOT NULL,
+            services TEXT NOT NULL DEFAULT '[]',
+            source TEXT NOT NULL DEFAULT 'banner',
             UNIQUE (site, site_seq)
         )
         """,

@@ -22,7 +22,7 @@ _INSERT_HIT = (
 )
 _CONSENT_COLUMNS = (
     "site_seq, consent_id, site, ts, action, policy_version, policy_hash, granted, denied, lang, "
-    "supersedes, expires_at, ip, ua_family, pii_salt, pii_digest, prev_hash, hash"
+    "supersedes, expires_at, ip, ua_family, pii_salt, pii_digest, prev_hash, hash, services, source"
 )
 
 
@@ -103,7 +103,7 @@ class SQLiteStore:
                     record = seal(op.draft, seq + 1, prev)
                     await conn.execute(
                         f"INSERT INTO consents ({_CONSENT_COLUMNS}) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         _consent_row(record),
                     )
                     chain_heads[site] = (record.site_seq, record.hash)
@@ -187,6 +187,8 @@ def _consent_row(record: ConsentRecord) -> tuple[object, ...]:
         record.pii_digest,
         record.prev_hash,
         record.hash,
+        json.dumps(list(record.services)),
+        record.source,
     )
 
 
@@ -213,4 +215,6 @@ def _consent_from_row(row: Sequence[object]) -> ConsentRecord:
         pii_digest=str(row[15]),
         prev_hash=str(row[16]),
         hash=str(row[17]),
+        services=tuple(json.loads(str(row[18]))),
+        source=str(row[19]),
     )

@@ -53,6 +53,7 @@ def chain(length: int) -> list:  # type: ignore[type-arg]
         ({"analytics", "marketing"}, {"analytics", "marketing"}, "accept_all"),
         ({"necessary"}, {"analytics", "marketing"}, "reject_all"),
         (set(), {"analytics"}, "reject_all"),
+        ({"necessary"}, {"analytics", "social"}, "reject_all"),
         ({"analytics"}, {"analytics", "marketing"}, "custom"),
     ],
 )
@@ -60,6 +61,10 @@ def test_action_is_derived_from_the_choice(
     granted: set[str], optional: set[str], action: str
 ) -> None:
     assert classify_action(granted, optional) == action
+
+
+def test_a_single_service_grant_is_not_a_refusal() -> None:
+    assert classify_action({"necessary"}, {"analytics", "social"}, {"youtube"}) == "custom"
 
 
 def test_an_intact_chain_verifies() -> None:
@@ -72,6 +77,8 @@ def test_an_intact_chain_verifies() -> None:
         ("granted", ("necessary",), "record content was altered"),
         ("ts", "2025-01-01T00:00:00.000000Z", "record content was altered"),
         ("policy_hash", "cd" * 32, "record content was altered"),
+        ("services", ("youtube",), "record content was altered"),
+        ("source", "gpc", "record content was altered"),
         ("ip", "198.51.0.0", "personal fields were altered"),
         ("ua_family", "Firefox", "personal fields were altered"),
         ("prev_hash", "1" * 64, "previous-hash link does not match"),

@@ -20,7 +20,7 @@ def test_post_records_and_answers_as_the_contract_says(client: TestClient, db_pa
     )
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"consent_id", "token", "granted", "expires_at"}
+    assert set(body) == {"consent_id", "token", "granted", "services", "expires_at"}
     assert body["granted"] == ["analytics", "necessary"]
     assert response.headers["access-control-allow-origin"] == ORIGIN
     assert response.headers["access-control-allow-credentials"] == "true"
@@ -156,19 +156,110 @@ def test_unknown_site_is_404_everywhere(client: TestClient) -> None:
     assert client.get("/consent/nope/config").status_code == 404
 
 
-def test_config_carries_what_the_banner_needs(client: TestClient) -> None:
-    response = client.get("/consent/demo/config")
+def test_config_carries_what_the_first_layer_needs_in_one_language(client: TestClient) -> None:
+    response = client.get("/consent/demo/config", params={"lang": "sv"})
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "*"
+    assert "max-age" in response.headers["cache-control"]
+    assert response.headers["vary"] == "Sec-GPC"
     config = response.json()
-    assert config["version"] == VERSION
+    assert (config["version"], config["lang"]) == (VERSION, "sv")
     assert config["languages"] == ["fi", "sv", "en"]
-    assert [c["id"] for c in config["categories"]][0] == "necessary"
-    assert config["categories"][0]["required"] is True
-    for lang in ("fi", "sv", "en"):
-        for key in ("title", "description", "accept_all", "reject_all", "settings", "save"):
-            assert config["texts"][lang][key]
+    assert config["categories"][0] == {
+        "id": "necessary",
+        "required": True,
+        "cookies": ["gw_consent"],
+    }
+    analytics = next(c for c in config["categories"] if c["id"] == "analytics")
+    assert "_pk_id.*" in analytics["cookies"]
+    assert config["texts"]["accept_all"] == "Godkänn alla"
+    assert config["texts"]["manage"]  # built-in text the policy does not override
+    assert config["gpc"] is False
     assert config["privacy_url"].endswith("/privacy/demo")
+    assert config["details_url"].endswith("/consent/demo/details?lang=sv")
+    assert "title" not in config["categories"][1]  # details come later
+
+
+@pytest.mark.parametrize(
+    ("asked", "served"), [("fi", "fi"), ("en-GB", "en"), ("de", "fi"), (None, "fi")]
+)
+def test_config_language_falls_back_to_the_policy_default(
+    client: TestClient, asked: str | None, served: str
+) -> None:
+    params = {"lang": asked} if asked else {}
+    assert client.get("/consent/demo/config", params=params).json()["lang"] == served
+
+
+def test_config_is_revalidated_by_etag_and_reports_gpc(client: TestClient) -> None:
+    first = client.get("/consent/demo/config", params={"lang": "fi"})
+    again = client.get(
+        "/consent/demo/config",
+        params={"lang": "fi"},
+        headers={"If-None-Match": first.headers["etag"]},
+    )
+    assert again.status_code == 304
+    gpc = client.get("/consent/demo/config", params={"lang": "fi"}, headers={"Sec-GPC": "1"})
+    assert gpc.json()["gpc"] is True
+    assert gpc.headers["etag"] != first.headers["etag"]
+
+
+def test_details_carry_categories_and_services(client: TestClient) -> None:
+    details = client.get("/consent/demo/details", params={"lang": "en"}).json()
+    assert details["texts"]["save"]
+    analytics = next(c for c in details["categories"] if c["id"] == "analytics")
+    assert analytics["title"] and analytics["description"]
+    assert analytics["services"][0]["name"].startswith("Matomo")
+    assert analytics["services"][0]["id"]
+
+
+def test_gpc_well_known_resource(client: TestClient) -> None:
+    assert client.get("/.well-known/gpc.json").json()["gpc"] is True
+
+
+def test_a_gpc_refusal_is_recorded_without_a_cookie(client: TestClient, db_path: Path) -> None:
+    response = client.post(
+        "/consent/demo",
+        json={"granted": [], "policy_version": VERSION, "source": "gpc"},
+        headers={"Origin": ORIGIN},
+    )
+    assert response.status_code == 201
+    assert "gw_consent=" not in response.headers.get("set-cookie", "")
+    (record,) = rows(db_path, "SELECT action, source FROM consents")
+    assert (record["action"], record["source"]) == ("reject_all", "gpc")
+    refused = client.post(
+        "/consent/demo",
+        json={"granted": ["analytics"], "policy_version": VERSION, "source": "gpc"},
+        headers={"Origin": ORIGIN},
+    )
+    assert refused.status_code == 400
+
+
+def test_a_single_service_can_be_granted_from_an_embed(client: TestClient, db_path: Path) -> None:
+    service = client.get("/consent/demo/config").json()["services"][0]
+    response = client.post(
+        "/consent/demo",
+        json={
+            "granted": [],
+            "services": [service["id"]],
+            "policy_version": VERSION,
+            "source": "embed",
+        },
+        headers={"Origin": ORIGIN},
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["services"] == [service["id"]]
+    assert body["granted"] == ["necessary"]
+    current = client.get("/consent/demo", params={"gw_consent": body["token"]}).json()
+    assert current["services"] == [service["id"]]
+    (record,) = rows(db_path, "SELECT action, source, services FROM consents")
+    assert (record["action"], record["source"]) == ("custom", "embed")
+    unknown = client.post(
+        "/consent/demo",
+        json={"granted": [], "services": ["nope"], "policy_version": VERSION},
+        headers={"Origin": ORIGIN},
+    )
+    assert unknown.status_code == 400 and "unknown services" in unknown.json()["error"]
 
 
 def test_banner_script_is_static_and_cacheable(client: TestClient) -> None:
@@ -178,3 +269,49 @@ def test_banner_script_is_static_and_cacheable(client: TestClient) -> None:
     assert "max-age" in response.headers["cache-control"]
     assert "etag" in response.headers
     assert "gw_consent" in response.text
+
+
+def test_refusing_or_withdrawing_expires_declared_cookies_the_gateway_can_reach(
+    tmp_path: Path,
+) -> None:
+    from gateway.app import create_app
+    from gateway.settings import Settings
+    from tests.conftest import PEER_IP, SECRET, write_site
+
+    policies = tmp_path / "cookie-policies"
+    policies.mkdir()
+    write_site(
+        policies,
+        "demo",
+        1,
+        **{
+            'cookies = ["_pk_id.*", "_pk_ses.*"]': 'cookies = ["_pk_id.*", "_pk_ses.*", "stats_sid"]'
+        },
+    )
+    settings = Settings(
+        policies_dir=policies,
+        db_url=f"sqlite:///{tmp_path}/c.db",
+        secret_keys=(SECRET,),
+        admin_token="a" * 24,
+    )
+    with TestClient(create_app(settings), base_url=ORIGIN, client=(PEER_IP, 1)) as c:
+        refused = c.post(
+            "/consent/demo",
+            json={"granted": [], "policy_version": VERSION},
+            headers={"Origin": ORIGIN},
+        )
+        cookies = refused.headers.get_list("set-cookie")
+        assert any(h.startswith('stats_sid=""') and "Max-Age=0" in h for h in cookies)
+        assert not any(h.startswith("_pk_id") for h in cookies)  # patterns: the banner's job
+        granted = c.post(
+            "/consent/demo",
+            json={"granted": ["analytics"], "policy_version": VERSION},
+            headers={"Origin": ORIGIN},
+        )
+        assert not any(h.startswith("stats_sid") for h in granted.headers.get_list("set-cookie"))
+        token = granted.json()["token"]
+        c.cookies.clear()
+        withdrawn = c.delete(
+            "/consent/demo", params={"gw_consent": token}, headers={"Origin": ORIGIN}
+        )
+        assert any(h.startswith('stats_sid=""') for h in withdrawn.headers.get_list("set-cookie"))
