@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.policy import Policy
 from gateway.consent.texts import GROUPS, keys, texts_for
+from gateway.policy import Policy
 from gateway.policy_loader import (
     FILE_KEY,
     PolicyError,

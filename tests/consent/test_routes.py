@@ -285,7 +285,9 @@ def test_refusing_or_withdrawing_expires_declared_cookies_the_gateway_can_reach(
         "demo",
         1,
         **{
-            'cookies = ["_pk_id.*", "_pk_ses.*"]': 'cookies = ["_pk_id.*", "_pk_ses.*", "stats_sid"]'
+            'cookies = ["_pk_id.*", "_pk_ses.*"]': (
+                'cookies = ["_pk_id.*", "_pk_ses.*", "stats_sid"]'
+            )
         },
     )
     settings = Settings(
