@@ -826,7 +826,10 @@ def test_service_ids_changes_and_consent_mode(tmp_path: Path) -> None:
         'version = "2026-02-01"\nchanges = { fi = "Uusi.", en = "New." }',
         text,
     )
-    text += '\n[consent_mode]\nwait_for_update = 300\n[consent_mode.map]\nanalytics = ["analytics_storage"]\n'
+    text += (
+        "\n[consent_mode]\nwait_for_update = 300\n"
+        '[consent_mode.map]\nanalytics = ["analytics_storage"]\n'
+    )
     policy = load_policy_file(write(tmp_path, text))
     assert policy.service("matomo") is not None
     assert policy.changes == {"fi": "Uusi.", "en": "New."}
