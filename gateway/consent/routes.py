@@ -69,6 +69,8 @@ def current_claims(rt: Runtime, policy: Policy, token: str | None) -> ConsentCla
 
 def script_response(name: str) -> Response:
     """A built browser script: static, the same for every visitor, cacheable."""
+    if not (SCRIPTS / name).is_file():
+        return json_error(404, f"{name} is not built (run scripts/build-js)")
     return FileResponse(
         SCRIPTS / name,
         media_type="application/javascript; charset=utf-8",

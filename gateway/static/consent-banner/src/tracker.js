@@ -35,81 +35,62 @@
  * does not keep a visit alive for ever.
  */
 (function () {
-  "use strict";
   var w = window, d = document, loc = location, queued = w._paq;
   if (queued && !Array.isArray(queued)) return; // a tracker already owns _paq
 
   var VID = "gw_vid";
-  var DOWNLOAD = /\.(7z|aac|apk|avi|bz2|csv|dmg|docx?|epub|exe|flac|gz|ics|iso|jar|m4a|mkv|mov|mp[34]|mpe?g|msi|od[pst]|ogg|pdf|pkg|pptx?|rar|rtf|tar|tgz|txt|wav|webm|wmv|xlsx?|xz|zip)$/i;
+  var DOWNLOAD = /\.(7z|apk|avi|csv|dmg|docx?|epub|exe|gz|iso|mov|mp[34]|msi|od[pst]|pdf|pptx?|rar|rtf|tar|txt|wav|xlsx?|zip)$/i;
   var url = "", site = "", needConsent = false, consent = false, refused = false;
   var held = [], extra = "", customUrl = "", title = "", ref = d.referrer, vid = "";
-  var pv = "", pvHere = "", pvUrl = "", viewed = false, links = false;
-  var beat = 0, timer = 0, lastSent = 0, lastAction = 0;
+  var pv = "", here = "";
+  var beat = 0, lastSent = 0, lastAction = 0;
 
-  function hex(n) {
-    return [].map.call(crypto.getRandomValues(new Uint8Array(n)), function (b) {
-      return (b & 15).toString(16);
-    }).join("");
-  }
-  function allowed() {
-    return !needConsent || consent;
-  }
-  function page(u) {
-    return u.split("#")[0];
-  }
-  function host(h) {
-    return h.replace(/^www\./, "");
-  }
+  var hex = (n) => [].map.call(crypto.getRandomValues(new Uint8Array(n)), (b) => (b & 15).toString(16)).join("");
+  var allowed = () => !needConsent || consent;
+  var page = (u) => u.split("#")[0];
+  var host = (h) => h.replace(/^www\./, "");
 
-  function send(p) {
+  var send = (p) => {
     if (!url || !site) return;
-    p.idsite = site;
     if (consent) {
-      if (!vid) {
-        try { vid = localStorage.getItem(VID) || ""; } catch (e) { /* storage blocked */ }
-        if (!/^[0-9a-f]{16}$/.test(vid)) {
-          vid = hex(16);
-          try { localStorage.setItem(VID, vid); } catch (e) { /* id lives for this page only */ }
-        }
-      }
+      try {
+        vid = vid || localStorage[VID];
+        if (!/^[0-9a-f]{16}$/.test(vid)) localStorage[VID] = vid = hex(16);
+      } catch (e) { /* storage blocked: the id lives for this page only, or is not sent */ }
       p._id = vid;
     }
-    if (p.action_name != null) viewed = true;
     lastSent = Date.now();
-    var qs = Object.keys(p).filter(function (k) { return p[k] !== "" && p[k] != null; })
-      .map(function (k) { return encodeURIComponent(k) + "=" + encodeURIComponent(p[k]); }).join("&");
-    if (extra) qs += "&" + extra;
-    var u = url + (url.indexOf("?") < 0 ? "?" : "&") + qs;
-    try { if (navigator.sendBeacon(u)) return; } catch (e) { /* not available */ }
-    fetch(u, { method: "POST", keepalive: true, credentials: "include", mode: "no-cors" }).catch(function () {});
-  }
+    var u = url + (/\?/.test(url) ? "&" : "?") + "idsite=" + site;
+    for (var k in p) if (p[k] !== "" && p[k] != null) u += "&" + k + "=" + encodeURIComponent(p[k]);
+    if (extra) u += "&" + extra;
+    navigator.sendBeacon(u) ||
+      fetch(u, { method: "POST", keepalive: true, credentials: "include", mode: "no-cors" }).catch(() => {});
+  };
 
   // Parameters are taken when the call is made (time, URL, title); _id and the appended
   // string when the hit is actually sent.
-  function track(action) {
+  var track = (action) => {
     var now = new Date();
     var p = {
-      idsite: site, rec: 1, r: String(Math.random()).slice(2, 8).padEnd(6, "0"),
-      h: now.getHours(), m: now.getMinutes(), s: now.getSeconds(), url: customUrl || loc.href,
-      urlref: ref, res: screen.width + "x" + screen.height, send_image: 0, pv_id: pv
+      rec: 1, r: hex(6), h: now.getHours(), m: now.getMinutes(), s: now.getSeconds(),
+      url: customUrl || loc.href, urlref: ref, res: screen.width + "x" + screen.height,
+      send_image: 0, pv_id: pv
     };
-    for (var k in action) p[k] = action[k];
+    Object.assign(p, action);
     if (!action.ping) lastAction = +now;
     if (allowed()) send(p);
     else if (!refused) held.push(p);
-  }
+  };
 
   // Single-page applications: a history change to another URL is a new page view.
-  function navigated() {
-    setTimeout(function () {
-      if (pv && page(loc.href) != pvHere) {
-        ref = pvUrl;
-        customUrl = title = "";
-        tracker.trackPageView();
-      }
-    }, 100);
-  }
-  ["pushState", "replaceState"].forEach(function (name) {
+  var navigated = () => setTimeout(() => {
+    if (pv && page(loc.href) != page(here)) {
+      ref = here;
+      customUrl = title = "";
+      tracker.trackPageView();
+    }
+  }, 100);
+  ["pushState", "replaceState"].forEach((name) => {
     var original = history[name];
     history[name] = function () {
       var result = original.apply(this, arguments);
@@ -119,90 +100,83 @@
   });
   w.addEventListener("popstate", navigated);
 
-  function click(e) {
-    var a = e.target.closest && e.target.closest("a,area"), href = a && a.href, p = {};
+  var click = (e) => {
+    var a = e.target.closest("a,area"), href = a && a.href, p = {};
     if (e.button > 1 || !/^https?:/i.test(href)) return;
     if (a.hasAttribute("download") || DOWNLOAD.test(a.pathname)) p.download = href;
     else if (host(a.hostname) != host(loc.hostname)) p.link = href;
     else return;
     track(p);
-  }
+  };
 
-  function tick() {
-    clearTimeout(timer);
+  var tick = () => {
     var now = Date.now(), due = lastSent + beat - now;
     if (due <= 0) {
-      if (viewed && allowed() && !d.hidden && d.hasFocus() && now - lastAction < 18e5) track({ ping: 1 });
+      if (pv && allowed() && !d.hidden && d.hasFocus() && now - lastAction < 18e5) track({ ping: 1 });
       due = beat;
     }
-    timer = setTimeout(tick, due);
-  }
+    setTimeout(tick, due);
+  };
 
   var tracker = {
-    setTrackerUrl: function (u) { url = String(u); },
-    setSiteId: function (id) { site = String(id); },
-    requireConsent: function () { needConsent = true; },
-    setConsentGiven: function () {
+    setTrackerUrl: (u) => { url = u; },
+    setSiteId: (id) => { site = encodeURIComponent(id); },
+    requireConsent: () => { needConsent = true; },
+    setConsentGiven: () => {
+      var list = held;
       consent = true;
       refused = false;
-      var list = held;
       held = [];
       list.forEach(send);
     },
-    rememberConsentGiven: function () { tracker.setConsentGiven(); },
-    forgetConsentGiven: function () {
+    rememberConsentGiven: () => tracker.setConsentGiven(),
+    forgetConsentGiven: () => {
       consent = false;
       needConsent = refused = true;
       held = [];
       vid = "";
-      try { localStorage.removeItem(VID); } catch (e) { /* nothing stored */ }
+      try { delete localStorage[VID]; } catch (e) { /* nothing stored */ }
     },
-    appendToTrackingUrl: function (s) { extra = String(s || "").replace(/^&+/, ""); },
-    trackPageView: function (customTitle) {
+    appendToTrackingUrl: (s) => { extra = s; },
+    trackPageView: (customTitle) => {
       pv = hex(6);
-      pvHere = page(loc.href);
-      pvUrl = customUrl || loc.href;
+      here = loc.href;
       track({ action_name: customTitle || title || d.title });
     },
-    trackEvent: function (category, action, name, value) {
+    trackEvent: (category, action, name, value) => {
       if (category && action) track({ e_c: category, e_a: action, e_n: name, e_v: value, ca: 1 });
     },
-    enableLinkTracking: function () {
-      if (!links) {
-        links = true;
-        d.addEventListener("click", click, true);
-        d.addEventListener("auxclick", click, true);
-      }
+    enableLinkTracking: () => {
+      d.addEventListener("click", click, true);
+      d.addEventListener("auxclick", click, true);
     },
-    enableHeartBeatTimer: function (seconds) {
+    enableHeartBeatTimer: (seconds) => {
+      if (!beat) setTimeout(tick);
       beat = 1e3 * Math.max(seconds || 15, 1);
-      tick();
     },
-    setCustomUrl: function (u) { customUrl = u; },
-    setDocumentTitle: function (t) { title = t; },
-    setReferrerUrl: function (r) { ref = r; },
-    getVisitorId: function () { return consent ? vid : ""; },
-    hasConsent: function () { return allowed(); },
-    isConsentRequired: function () { return needConsent; }
+    setCustomUrl: (u) => { customUrl = u; },
+    setDocumentTitle: (t) => { title = t; },
+    setReferrerUrl: (r) => { ref = r; },
+    getVisitorId: () => (consent ? vid : ""),
+    hasConsent: allowed,
+    isConsentRequired: () => needConsent
   };
 
   // A call is ["method", args...] or [function () {...}, args...] (run with the tracker as this).
-  function run(call) {
+  var run = (call) => {
     try {
-      if (!call) return;
-      var f = typeof call === "function" ? call : call[0];
-      if (typeof f === "string") f = Object.prototype.hasOwnProperty.call(tracker, f) && tracker[f];
-      if (typeof f === "function") f.apply(tracker, [].slice.call(call, 1));
+      var f = typeof call == "function" ? call : call[0];
+      if (typeof f == "string") f = tracker[f];
+      if (f) f.apply(tracker, [].slice.call(call, 1));
     } catch (e) {
-      if (w.console) console.error(e);
+      console.error(e);
     }
-  }
+  };
 
   // Like matomo.js, configuration calls apply before the rest of the queue, in order.
-  var FIRST = ["setTrackerUrl", "setSiteId", "requireConsent"];
-  var isFirst = function (c) { return !!c && FIRST.indexOf(c[0]) >= 0; };
+  var isFirst = (c) => c && ["setTrackerUrl", "setSiteId", "requireConsent"].indexOf(c[0]) >= 0;
   queued = queued || [];
   queued.filter(isFirst).forEach(run);
-  queued.filter(function (c) { return !isFirst(c); }).forEach(run);
-  w._paq = { push: function () { [].forEach.call(arguments, run); } };
+  queued.filter((c) => !isFirst(c)).forEach(run);
+  w._paq = { push: (...calls) => calls.forEach(run) };
 })();
