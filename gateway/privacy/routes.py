@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from gateway.consent.texts import texts_for
 from gateway.errors import json_error
 from gateway.privacy.notice import blocks
 from gateway.runtime import runtime
@@ -31,6 +32,10 @@ LABELS = {
         "optional": "vain suostumuksella",
         "provider": "Palveluntarjoaja",
         "version": "Versio",
+        "service": "Palvelu",
+        "purpose": "Tarkoitus",
+        "cookie_names": "Evästeet",
+        "retention": "Säilytysaika",
     },
     "sv": {
         "controller": "Personuppgiftsansvarig",
@@ -39,6 +44,10 @@ LABELS = {
         "optional": "endast med samtycke",
         "provider": "Leverantör",
         "version": "Version",
+        "service": "Tjänst",
+        "purpose": "Syfte",
+        "cookie_names": "Kakor",
+        "retention": "Lagringstid",
     },
     "en": {
         "controller": "Controller",
@@ -47,6 +56,10 @@ LABELS = {
         "optional": "only with consent",
         "provider": "Provider",
         "version": "Version",
+        "service": "Service",
+        "purpose": "Purpose",
+        "cookie_names": "Cookies",
+        "retention": "Retention",
     },
 }
 
@@ -59,7 +72,11 @@ async def privacy_notice(request: Request) -> Response:
     if lang not in policy.languages:
         return json_error(400, f"'lang' must be one of: {', '.join(policy.languages)}")
     html = _env.get_template("notice.html").render(
-        policy=policy, lang=lang, labels=LABELS.get(lang, LABELS["en"]), blocks=blocks
+        policy=policy,
+        lang=lang,
+        labels=LABELS.get(lang, LABELS["en"]),
+        blocks=blocks,
+        banner_texts=texts_for("first", lang, policy.texts),
     )
     return HTMLResponse(html, headers={"Cache-Control": "public, max-age=300"})
 

@@ -88,3 +88,33 @@ def test_unknown_language_and_site(shipped: TestClient) -> None:
     with shipped as client:
         assert client.get("/privacy/demo", params={"lang": "de"}).status_code == 400
         assert client.get("/privacy/nope").status_code == 404
+
+
+def test_cookie_declaration_comes_from_the_policy(shipped: TestClient) -> None:
+    with shipped as client:
+        html = client.get("/privacy/koneyrittajat", params={"lang": "en"}).text
+    assert "<code>_pk_id.*</code>" in html
+    assert '<th scope="row">' in html
+
+
+def test_a_policy_without_banner_texts_still_renders(tmp_path: Path) -> None:
+    from tests.conftest import write_site
+
+    policies = tmp_path / "p"
+    policies.mkdir()
+    text = write_site(policies, "demo", 1).read_text(encoding="utf-8")
+    start = text.index("[texts.fi]")
+    end = text.index("# --- privacy notice")
+    (policies / "demo.toml").write_text(text[:start] + text[end:], encoding="utf-8")
+    settings = Settings(
+        policies_dir=policies,
+        db_url=f"sqlite:///{tmp_path}/n.db",
+        secret_keys=(SECRET,),
+        admin_token="a" * 24,
+    )
+    with TestClient(create_app(settings), base_url=ORIGIN) as client:
+        response = client.get("/privacy/demo", params={"lang": "sv"})
+        assert response.status_code == 200
+        assert "Dataskyddsbeskrivning" in response.text
+        config = client.get("/consent/demo/config", params={"lang": "sv"}).json()
+        assert config["texts"]["accept_all"] == "Godkänn alla"
