@@ -13,8 +13,9 @@ from gateway.policy import Policy
 
 
 def pick_language(policy: Policy, requested: str | None) -> str:
-    if requested:
-        lang = requested.strip().lower()[:2]
+    """The first of the requested languages (``fi`` or a list ``de,sv``) the site offers."""
+    for candidate in (requested or "").split(",")[:8]:
+        lang = candidate.strip().lower()[:2]
         if lang in policy.languages:
             return lang
     return policy.default_language
@@ -33,11 +34,9 @@ def first_layer(
     cookies = category_cookies(policy)
     mode = policy.consent_mode
     return {
-        "site": policy.slug,
         "version": policy.version,
         "lang": lang,
         "languages": list(policy.languages),
-        "default_language": policy.default_language,
         "consent_days": policy.consent_days,
         "privacy_url": privacy_url,
         "categories": [

@@ -126,3 +126,37 @@ def test_settings_layer_custom_choice_and_reopen(live_server: LiveServer, page: 
     reopened = page.get_by_role("dialog")
     reopened.wait_for(state="visible")
     assert reopened.get_by_role("checkbox", name="Analytiikka").is_checked()
+
+
+def test_demo_shows_embed_blocked_script_control_and_api(
+    live_server: LiveServer, page: Page
+) -> None:
+    page.route("https://www.youtube-nocookie.com/**", lambda route: route.abort())
+    page.goto(f"{live_server.base}/")
+    video = page.locator(".embed")
+    video.get_by_role("button", name="Lataa sisältö").wait_for(state="visible")
+    assert video.locator("iframe").count() == 0
+    assert page.locator("#demo-script").inner_text() == "Ei suoritettu"
+
+    page.get_by_role("button", name="Hyväksy kaikki").click()
+    video.locator("iframe").wait_for(state="attached")
+    assert "youtube-nocookie.com/embed/" in str(video.locator("iframe").get_attribute("src"))
+    page.wait_for_function("document.getElementById('demo-id').textContent.length > 30")
+    assert page.locator("#demo-script").inner_text().startswith("Suoritettu")
+    assert page.locator("#demo-source").inner_text() == "oma valinta"
+    assert "analytics_storage: granted" in page.locator("#demo-gcm").inner_text()
+
+    page.goto(f"{live_server.base}/about")  # the persistent control on every page
+    control = page.get_by_role("button", name="Evästeasetukset", exact=True)
+    control.wait_for(state="visible")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Evästeasetukset"
+
+    page.goto(f"{live_server.base}/")
+    page.wait_for_function("document.getElementById('demo-id').textContent.length > 30")
+    with page.expect_navigation():  # the analytics script ran: withdrawing reloads the page
+        page.locator("#demo-withdraw").click()
+    page.wait_for_function("document.getElementById('demo-source').textContent !== '–'")
+    assert page.locator("#demo-source").inner_text() == "suostumus peruutettu"
+    assert page.locator("#demo-script").inner_text() == "Ei suoritettu"
+    video.get_by_role("button", name="Lataa sisältö").wait_for(state="visible")

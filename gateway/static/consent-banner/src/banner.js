@@ -1,448 +1,495 @@
 /*
- * gateway consent banner.
+ * gateway consent banner: first layer, script blocking, embeds, the persistent settings control
+ * and the page API. The settings layer (banner-settings.js) and the category details load only
+ * when the visitor opens the settings.
  *
- * Embed once per page:
- *   <script src="https://GATEWAY/consent/banner.js" data-site="SLUG" async></script>
+ * Embed once per page, early in <head> and before a Matomo snippet:
+ *   <script src="https://GATEWAY/consent/banner.js" data-site="SLUG" defer></script>
+ * The gateway base URL is this script's src without "/consent/banner.js", so the gateway may
+ * live under a path of the site (https://www.example.fi/gw/) or on another host.
+ * data-control="off" leaves out the floating settings button (the site then links
+ * [data-gw-consent-open] elements itself).
  *
- * The gateway base URL is this script's own src without "/consent/banner.js", so the gateway
- * may live under a path of the site (https://www.example.fi/gw/) or on another host.
+ * Markup conventions:
+ *   <script type="text/plain" data-gw-category="analytics" [src=...] [data-gw-type="module"]>
+ *       runs once, in the same page view, when one of its (space separated) categories is
+ *       granted; data-gw-service="youtube" also lets a service granted on its own run it.
+ *   <div data-gw-src="https://..." data-gw-service="youtube" data-gw-title="..."
+ *        [data-gw-category="social"] [data-gw-allow="..."]></div>
+ *       an embedded frame: a placeholder with a "load content" button until the service (or
+ *       its category) is granted; the button records a consent for that one service.
+ *   <a href="#" data-gw-consent-open>...</a>   opens the settings layer.
  *
- * Page API:
- *   <a href="#" data-gw-consent-open>...</a>   opens the settings layer
- *   window.gwConsent.open() / .withdraw() / .get()
- *   document "gw:consent" event, detail {granted, consent_id}
- *   <script type="text/plain" data-gw-category="analytics" [data-gw-type="module"]>  runs
- *   only once its category is granted.
+ * Page API: window.gatewayConsent.open(), .get(), .on("change", fn), .withdraw(), and the
+ * document event "gw:consent" (detail: the same object as get()).
  *
- * Nothing is written to the visitor's device before a choice is made.
+ * Nothing is written to the visitor's device and nothing but the gateway is contacted before
+ * the visitor makes a choice. The choice is kept in localStorage ("gw_consent.SLUG").
  */
 (function () {
   "use strict";
-  var w = window, d = document;
-  if (w.gwConsent) return;
-  var me = d.currentScript || d.querySelector('script[data-site][src*="consent/banner.js"]');
+  var w = window, d = document, nav = navigator, DAY = 864e5;
+  if (w.gatewayConsent) return;
+  var me = d.currentScript || d.querySelector('script[data-site][src*="/consent/banner.js"]');
   if (!me) return;
   var site = me.getAttribute("data-site") || "";
   var base = me.src.replace(/\/consent\/banner\.js([?#].*)?$/, "");
-  var api = base + "/consent/" + encodeURIComponent(site);
+  var url = base + "/consent/" + encodeURIComponent(site);
   var KEY = "gw_consent." + site;
-
-  // Short built-in strings, used only when the site's config does not provide the key.
-  var FALLBACK = {
-    fi: { error: "Valintaa ei voitu tallentaa. Yritä uudelleen.", close: "Sulje", always_on: "aina käytössä", cookies: "Evästeet" },
-    sv: { error: "Valet kunde inte sparas. Försök igen.", close: "Stäng", always_on: "alltid på", cookies: "Kakor" },
-    en: { error: "Your choice could not be saved. Please try again.", close: "Close", always_on: "always on", cookies: "Cookies" }
-  };
+  // Google Consent Mode v2 consent types, in Google's order.
+  var TYPES = ("ad_storage ad_user_data ad_personalization analytics_storage functionality_storage " +
+    "personalization_storage security_storage").split(" ");
 
   var CSS =
-    ".gw-root{--gw-bg:#fff;--gw-fg:#1b1f24;--gw-mut:#47515c;--gw-b:#1d3f6e;--gw-bf:#fff;--gw-a:#0b5cad;--gw-e:#a4161a;--gw-l:#c9d1d9;" +
-    "all:initial;display:block;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;font-size:16px;font-size:max(1rem,16px);" +
-    "line-height:1.5;color:var(--gw-fg);overflow-wrap:anywhere}" +
-    "@media (prefers-color-scheme:dark){.gw-root{--gw-bg:#1c2128;--gw-fg:#e8edf2;--gw-mut:#c0c9d2;--gw-b:#cfe0f5;--gw-bf:#0d1b2a;--gw-a:#8cc4ff;--gw-e:#ffaaa5;--gw-l:#4b5563}}" +
+    ".gw-root{--gw-bg:#fff;--gw-fg:#1b1f24;--gw-b:#1d3f6e;--gw-bf:#fff;--gw-a:#0b5cad;--gw-e:#a4161a;--gw-l:#8b949e;" +
+    "all:initial;display:block;font:16px/1.5 system-ui,sans-serif;font-size:max(1rem,16px);color:var(--gw-fg);" +
+    "overflow-wrap:anywhere}" +
+    "@media (prefers-color-scheme:dark){.gw-root{--gw-bg:#1c2128;--gw-fg:#e8edf2;--gw-b:#cfe0f5;--gw-bf:#0d1b2a;" +
+    "--gw-a:#8cc4ff;--gw-e:#ffaaa5;--gw-l:#6e7781}}" +
     ".gw-root *{box-sizing:border-box;font:inherit;color:inherit;letter-spacing:inherit;margin:0;padding:0;text-transform:none}" +
-    ".gw-root [hidden]{display:none!important}" +
-    ".gw-box{position:fixed;z-index:2147483000;background:var(--gw-bg);color:var(--gw-fg);border:1px solid var(--gw-l);border-radius:12px;" +
-    "box-shadow:0 8px 32px rgba(0,0,0,.28);padding:1.25em;overflow:auto;max-height:calc(100vh - 1em)}" +
+    ".gw-root [hidden],.gw-root[hidden]{display:none!important}" +
+    ".gw-box{position:fixed;z-index:2147483000;background:var(--gw-bg);border:1px solid var(--gw-l);border-radius:12px;" +
+    "box-shadow:0 8px 32px #0006;padding:1.25em;overflow:auto;max-height:calc(100vh - 1em)}" +
     ".gw-first{left:.5em;right:.5em;bottom:.5em;max-width:40em;margin:0 auto}" +
-    ".gw-ov{position:fixed;top:0;left:0;right:0;bottom:0;z-index:2147483000;background:rgba(0,0,0,.55)}" +
-    ".gw-modal{top:50%;left:50%;transform:translate(-50%,-50%);width:calc(100% - 1em);max-width:42em}" +
     ".gw-h{font-size:1.25em;font-weight:700;line-height:1.3;margin-bottom:.5em}" +
-    ".gw-root p{margin-bottom:.75em}" +
+    ".gw-root p{margin-bottom:.75em}.gw-root b{font-weight:700}" +
     ".gw-root a{color:var(--gw-a);text-decoration:underline}" +
     ".gw-root :focus-visible{outline:3px solid var(--gw-a);outline-offset:2px}" +
     ".gw-box:focus{outline:0}.gw-box:focus-visible{outline:3px solid var(--gw-a);outline-offset:-4px}" +
     ".gw-btns{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,9.5em),1fr));gap:.5em;margin-top:1em}" +
     ".gw-btn{display:block;width:100%;min-height:2.75em;padding:.5em 1em;border:2px solid var(--gw-b);border-radius:8px;" +
     "background:var(--gw-b);color:var(--gw-bf);font-weight:600;text-align:center;cursor:pointer}" +
-    ".gw-btn:hover{text-decoration:underline}.gw-btn[disabled]{cursor:progress}" +
-    ".gw-top{display:flex;align-items:flex-start;justify-content:space-between;gap:1em}" +
-    ".gw-x{flex:none;width:2.5em;height:2.5em;border:2px solid var(--gw-l);border-radius:8px;background:transparent;font-size:1.1em;line-height:1;cursor:pointer}" +
-    ".gw-cat{border-top:1px solid var(--gw-l);padding-top:.75em;margin-top:.75em}" +
-    ".gw-row{display:flex;align-items:center;gap:.6em;margin-bottom:.25em}" +
-    ".gw-row input{flex:none;width:1.5em;height:1.5em;min-width:24px;min-height:24px;accent-color:var(--gw-b);cursor:pointer}" +
-    ".gw-row label{font-weight:700;cursor:pointer}" +
-    ".gw-cat p,.gw-svc{color:var(--gw-mut);font-size:.95em}" +
-    ".gw-svc{list-style:disc;padding-left:1.25em;margin-bottom:.5em}.gw-svc li{margin-bottom:.25em}" +
-    ".gw-svc b{font-weight:700;color:var(--gw-fg)}" +
-    ".gw-root .gw-err{color:var(--gw-e);font-weight:600;margin:.75em 0 0}.gw-err:empty{display:none}" +
+    ".gw-btn:hover{text-decoration:underline}" +
+    ".gw-root .gw-err{color:var(--gw-e);font-weight:600}.gw-err:empty{display:none}" +
+    ".gw-ctl{position:fixed;z-index:2147482999;left:.75em;bottom:.75em;width:2.75em;height:2.75em;border-radius:50%;" +
+    "border:2px solid var(--gw-bg);background:var(--gw-b);color:var(--gw-bf);box-shadow:0 2px 8px #0006;cursor:pointer}" +
+    // Over any page background: a black ring between two white ones.
+    ".gw-ctl:focus-visible{outline:3px solid #000;outline-offset:2px;box-shadow:0 0 0 8px #fff}" +
+    ".gw-ctl svg{display:block;margin:auto;width:60%;height:60%;fill:currentColor}" +
+    ".gw-ph{height:100%;padding:1em;background:var(--gw-bg);border:1px solid var(--gw-l);border-radius:8px}" +
+    ".gw-ph .gw-btn{width:auto}" +
+    ".gw-if{display:block;width:100%;height:100%;border:0}" +
     "@media print{.gw-root{display:none!important}}";
 
-  var cfg = null, lang = "en", root, first, ov, modal;
-  var opener = null, pageFocus = null, busy = false, wantOpen = null, inerted = [];
+  var cfg = null, lang = "", state = null, ready, layer = null, want = null, busy = null, cmDone = 0;
+  var root, first, note, err, ctl, pageFocus, seq = 0, listeners = [], ran = [];
 
-  // ---- storage (never throws: storage may be blocked) -------------------------------------
+  // ---- the stored choice (storage may be blocked: then the choice lives for this page) -------
   function stored() {
     try { return JSON.parse(localStorage.getItem(KEY)); } catch (e) { return null; }
   }
-  function save(v) {
-    try { localStorage.setItem(KEY, JSON.stringify(v)); } catch (e) { /* keep in page only */ }
+  // A choice expires at the gateway's expires_at, and at the latest consent_days after it was
+  // made (the policy may have shortened them); it counts only for the current policy version.
+  function expiry(c) {
+    return Math.min(Date.parse(c.expires_at) || 0, (c.at || 0) + (cfg ? cfg.consent_days : 400) * DAY);
   }
-  function forget() {
-    try { localStorage.removeItem(KEY); } catch (e) { /* nothing stored */ }
-  }
-  // A stored choice counts while it is unexpired and, once the config is known, for its version.
   function valid(c) {
-    if (!c || !c.token || !Array.isArray(c.granted)) return false;
-    if (cfg && c.version !== cfg.version) return false;
-    var x = c.expires_at;
-    var t = typeof x === "number" ? (x < 1e12 ? x * 1000 : x) : Date.parse(x);
-    return t > Date.now();
-  }
-  function current() {
-    var c = stored();
-    return valid(c) ? c : null;
+    return !!c && Array.isArray(c.granted) && (!cfg || c.version === cfg.version) && expiry(c) > Date.now();
   }
 
-  // ---- texts ----------------------------------------------------------------------------------
-  function pick(o) {
-    if (o == null) return "";
-    if (typeof o === "string") return o;
-    return o[lang] || o[cfg.default_language] || Object.keys(o).map(function (k) { return o[k]; })[0] || "";
+  // ---- cookies ---------------------------------------------------------------------------------
+  function cookie(name, value, seconds) {
+    d.cookie = name + "=" + value + ";path=/;max-age=" + seconds + ";SameSite=Lax";
   }
-  function t(k) {
-    var tx = cfg.texts || {};
-    return (tx[lang] || {})[k] || (tx[cfg.default_language] || {})[k] || (FALLBACK[lang] || FALLBACK.en)[k] || "";
+  // Delete a cookie in every variant this page can address: each path prefix of this page,
+  // host-only and each parent domain.
+  function kill(name) {
+    var host = location.hostname.split("."), paths = ["/"], p = "";
+    location.pathname.split("/").slice(1).forEach((part) => {
+      p += "/" + part;
+      paths.push(p, p + "/");
+    });
+    paths.forEach((path) => {
+      var gone = name + "=;max-age=0;path=" + path;
+      d.cookie = gone;
+      for (var i = 0; i < host.length - 1; i++) d.cookie = gone + ";domain=." + host.slice(i).join(".");
+    });
   }
-  function chooseLang() {
-    var l = (d.documentElement.getAttribute("lang") || "").slice(0, 2).toLowerCase();
-    var ls = cfg.languages || [];
-    return ls.indexOf(l) >= 0 ? l : cfg.default_language || ls[0] || "en";
+  // Delete the cookies the policy declares (wildcard patterns) for categories not granted.
+  function clearCookies(granted) {
+    var res = [];
+    cfg.categories.forEach((c) => {
+      if (c.required || granted.indexOf(c.id) >= 0) return;
+      (c.cookies || []).forEach((p) => {
+        res.push(new RegExp("^" + p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*") + "$"));
+      });
+    });
+    d.cookie.split(/; */).forEach((kv) => {
+      var n = kv.split("=")[0];
+      if (n && res.some((r) => r.test(n))) kill(n);
+    });
   }
 
-  // ---- DOM ------------------------------------------------------------------------------------
+  // ---- DOM helpers -------------------------------------------------------------------------------
   function h(tag, attrs) {
     var e = d.createElement(tag);
     for (var k in attrs) {
       var v = attrs[k];
       if (v == null || v === false) continue;
-      if (k === "onclick") e.addEventListener("click", v);
+      if (/^on/.test(k)) e.addEventListener(k.slice(2), v);
       else e.setAttribute(k, v === true ? "" : v);
     }
-    (function add(list) {
-      list.forEach(function (c) {
-        if (c == null || c === false || c === "") return;
-        if (Array.isArray(c)) add(c);
-        else e.append(c);
-      });
-    })([].slice.call(arguments, 2));
+    [].slice.call(arguments, 2).forEach(function add(c) {
+      if (Array.isArray(c)) c.forEach(add);
+      else if (c != null && c !== false) e.append(c);
+    });
     return e;
   }
-  function optional() {
-    return cfg.categories.filter(function (c) { return !c.required; }).map(function (c) { return c.id; });
+  function t(k) {
+    return cfg.texts[k] || "";
   }
+  function focusIn(el) {
+    el.focus({ preventScroll: el === first });
+  }
+  function shown(el) {
+    return el && el.isConnected && el.getClientRects().length > 0;
+  }
+  var ids = (list) => list.map((c) => c.id);
   function required() {
-    return cfg.categories.filter(function (c) { return c.required; }).map(function (c) { return c.id; });
+    return ids(cfg.categories.filter((c) => c.required));
   }
-  function btn(key, fn) {
-    return h("button", { type: "button", "class": "gw-btn", onclick: fn }, t(key));
+  function optional() {
+    return ids(cfg.categories.filter((c) => !c.required));
   }
-  // Without a privacy_url of its own the site links to the notice the gateway renders.
-  function privacyLink() {
-    var u = cfg.privacy_url || base + "/privacy/" + encodeURIComponent(site) + "?lang=" + lang;
-    return [" ", h("a", { href: u }, t("privacy_link") || u)];
+  function service(id) {
+    return cfg.services.filter((s) => s.id === id)[0];
   }
-  // Every choice button has the same class, so the same size and colours (no nudging).
-  function buttons(pre, post) {
-    return h("div", { "class": "gw-btns" }, pre,
-      btn("accept_all", function () { record(optional()); }),
-      btn("reject_all", function () { record([]); }),
-      post);
+  // May this blocked script or embed run under the granted categories and services?
+  function allows(el, granted, services) {
+    var id = el.getAttribute("data-gw-service"), s = service(id);
+    var cats = (el.getAttribute("data-gw-category") || (s ? s.category : "")).split(/\s+/);
+    return services.indexOf(id) >= 0 || cats.some((c) => c && granted.indexOf(c) >= 0);
   }
 
+  // ---- the first layer and the persistent control -----------------------------------------------
   function build() {
-    if (root) { uninert(); root.remove(); }
-    var cats = cfg.categories.map(function (c, i) {
-      var id = "gw-c" + i;
-      var svcs = (c.services || []).map(function (s) {
-        var purpose = pick(s.purpose);
-        return h("li", null, h("b", null, s.name), s.provider ? " (" + s.provider + ")" : "",
-          purpose ? ": " + purpose : "",
-          s.cookies && s.cookies.length ? [h("br"), t("cookies") + ": " + s.cookies.join(", ")] : null);
-      });
-      return h("div", { "class": "gw-cat" },
-        h("div", { "class": "gw-row" },
-          h("input", { type: "checkbox", id: id, "data-cat": c.id, checked: !!c.required, disabled: !!c.required,
-            "aria-describedby": id + "d" }),
-          h("label", { "for": id }, pick(c.title), c.required ? " (" + t("always_on") + ")" : "")),
-        h("p", { id: id + "d" }, pick(c.description)),
-        svcs.length ? h("ul", { "class": "gw-svc" }, svcs) : null);
-    });
+    var btn = (key, fn) => {
+      return h("button", { type: "button", "class": "gw-btn", onclick: fn }, t(key));
+    };
     first = h("div", { "class": "gw-box gw-first", role: "dialog", "aria-labelledby": "gw-t", "aria-describedby": "gw-d",
       tabindex: "-1", hidden: true },
       h("h2", { "class": "gw-h", id: "gw-t" }, t("title")),
-      h("p", { id: "gw-d" }, t("description"), privacyLink()),
-      h("p", { "class": "gw-upd", hidden: true }, t("updated")),
-      h("p", { "class": "gw-err", role: "alert" }),
-      buttons(null, btn("settings", function (e) { openSettings(e.currentTarget); })));
-    modal = h("div", { "class": "gw-box gw-modal", role: "dialog", "aria-modal": "true", "aria-labelledby": "gw-st",
-      "aria-describedby": "gw-sd", tabindex: "-1" },
-      h("div", { "class": "gw-top" },
-        h("h2", { "class": "gw-h", id: "gw-st" }, t("settings_title") || t("settings")),
-        h("button", { type: "button", "class": "gw-x", "aria-label": t("close"), onclick: closeSettings },
-          h("span", { "aria-hidden": "true" }, "\u00d7"))),
-      h("p", { id: "gw-sd" }, t("settings_description") || t("description"), privacyLink()),
-      cats,
-      h("p", { "class": "gw-err", role: "alert" }),
-      buttons(btn("save", function () {
-        record([].filter.call(boxes(), function (b) { return b.checked && !b.disabled; })
-          .map(function (b) { return b.getAttribute("data-cat"); }));
-      }), null));
-    ov = h("div", { "class": "gw-ov", hidden: true }, modal);
-    root = h("div", { "class": "gw-root", id: "gw-consent", lang: lang }, first, ov);
+      h("div", { id: "gw-d" },
+        h("p", null, t("description"), " ", h("a", { href: cfg.privacy_url }, t("privacy_link"))),
+        note = h("p", { hidden: true })),
+      err = h("p", { "class": "gw-err", role: "alert" }),
+      // Every choice button has the same class, so the same size and colours: no nudging.
+      h("div", { "class": "gw-btns" },
+        btn("accept_all", () => { record(optional(), [], "banner"); }),
+        btn("reject_all", () => { record([], [], "banner"); }),
+        btn("settings", (e) => { openSettings(e.currentTarget); })));
+    root = h("div", { "class": "gw-root", id: "gw-consent", lang: lang }, first);
     d.body.append(root);
+    if (me.getAttribute("data-control") !== "off") {
+      if (ctl) ctl.remove();
+      // First in the page, so it is the first Tab stop; shown once a choice exists.
+      ctl = h("button", { type: "button", "class": "gw-root gw-ctl", lang: lang, "aria-label": t("manage"),
+        title: t("manage"), hidden: true, onclick: () => { openSettings(ctl); } });
+      ctl.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 ' +
+        '4 4 0 0 1-5-5zM8 10a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zm3 5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zm5-1a1.5' +
+        ' 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3z"/></svg>';
+      d.body.prepend(ctl);
+    }
   }
-  function boxes() {
-    return modal.querySelectorAll("input[data-cat]");
-  }
-  function setError(on) {
-    [].forEach.call(root.querySelectorAll(".gw-err"), function (p) { p.textContent = on ? t("error") : ""; });
-  }
-  function focusIn(el) {
-    try { el.focus({ preventScroll: true }); } catch (e) { el.focus(); }
-  }
-  function visible(el) {
-    return el && el.isConnected && el.getClientRects().length > 0;
-  }
-
   // The first layer is fixed over the page: a spacer of its height at the end of the page lets
   // every element scroll clear of it, and page elements that get focus are scrolled out from
   // under it (WCAG 2.4.11).
-  function pad(on) {
-    root.style.height = on ? first.offsetHeight + 16 + "px" : "";
-  }
-  function unobscure(el) {
-    var a = el.getBoundingClientRect(), b = first.getBoundingClientRect();
-    if (a.bottom > b.top && a.top < b.bottom && a.right > b.left && a.left < b.right) w.scrollBy(0, a.bottom - b.top + 8);
-  }
-  function inert() {
-    [].forEach.call(d.body.children, function (el) {
-      if (el !== root && !el.hasAttribute("inert")) { el.setAttribute("inert", ""); inerted.push(el); }
-    });
-  }
-  function uninert() {
-    inerted.forEach(function (el) { el.removeAttribute("inert"); });
-    inerted = [];
-  }
-
-  function showFirst(focus, updated) {
-    setError(false);
-    first.querySelector(".gw-upd").hidden = !(updated && t("updated"));
-    first.hidden = false;
-    pad(true);
-    if (focus) {
-      if (!root.contains(d.activeElement)) pageFocus = d.activeElement;
+  function firstLayer(show, focus) {
+    first.hidden = !show;
+    root.style.height = show ? first.offsetHeight + 16 + "px" : "";
+    if (show && focus) {
+      pageFocus = d.activeElement;
       focusIn(first);
     }
   }
-  function hideAll() {
-    first.hidden = true;
-    ov.hidden = true;
-    uninert();
-    pad(false);
-  }
-  function openSettings(from) {
-    if (!cfg || !root) { wantOpen = from || true; return; }
-    opener = from && from.nodeType === 1 ? from : d.activeElement;
-    if (!root.contains(opener)) pageFocus = opener;
-    var g = (current() || { granted: [] }).granted;
-    [].forEach.call(boxes(), function (b) { b.checked = b.disabled || g.indexOf(b.getAttribute("data-cat")) >= 0; });
-    setError(false);
-    first.hidden = true;
-    pad(false);
-    ov.hidden = false;
-    inert();
-    focusIn(modal);
-  }
-  function closeSettings() {
-    ov.hidden = true;
-    uninert();
-    if (!current()) showFirst(false);
-    var o = opener;
-    opener = null;
-    if (visible(o)) focusIn(o);
-    else if (!first.hidden) focusIn(first);
-  }
-  // After a choice the banner disappears: give focus back to where the visitor was.
-  function restoreFocus() {
-    var o = opener && !root.contains(opener) ? opener : pageFocus;
-    opener = pageFocus = null;
-    if (visible(o) && o !== d.body) focusIn(o);
-    else if (root.contains(d.activeElement)) d.activeElement.blur();
-  }
-
-  d.addEventListener("keydown", function (e) {
-    if (!ov || ov.hidden) return;
-    if (e.key === "Escape" || e.key === "Esc") {
-      e.preventDefault();
-      closeSettings();
-    } else if (e.key === "Tab") {
-      var f = [].filter.call(modal.querySelectorAll("a[href],button,input"), function (x) { return !x.disabled; });
-      var a = d.activeElement, z = f[f.length - 1];
-      if (e.shiftKey && (a === f[0] || a === modal || !modal.contains(a))) { e.preventDefault(); focusIn(z); }
-      else if (!e.shiftKey && (a === z || !modal.contains(a))) { e.preventDefault(); focusIn(f[0]); }
-    }
+  d.addEventListener("focusin", (e) => {
+    if (!first || first.hidden || root.contains(e.target)) return;
+    var a = e.target.getBoundingClientRect(), b = first.getBoundingClientRect();
+    if (a.bottom > b.top && a.top < b.bottom) w.scrollBy(0, a.bottom - b.top + 8);
   });
-  d.addEventListener("focusin", function (e) {
-    if (!root || root.contains(e.target)) return;
-    if (!ov.hidden) focusIn(modal);
-    else if (!first.hidden) unobscure(e.target);
-  });
-  d.addEventListener("click", function (e) {
-    var el = e.target && e.target.closest && e.target.closest("[data-gw-consent-open]");
+  d.addEventListener("click", (e) => {
+    var el = e.target.closest && e.target.closest("[data-gw-consent-open]");
     if (el) {
       e.preventDefault();
       openSettings(el);
     }
   });
 
-  // ---- applying a choice ----------------------------------------------------------------------
-  function activate(granted) {
-    [].forEach.call(d.querySelectorAll('script[type="text/plain"][data-gw-category]'), function (old) {
-      if (granted.indexOf(old.getAttribute("data-gw-category")) < 0) return;
-      var s = d.createElement("script");
-      [].forEach.call(old.attributes, function (a) { if (a.name !== "type") s.setAttribute(a.name, a.value); });
-      var ty = old.getAttribute("data-gw-type");
-      if (ty) s.type = ty;
-      if (!old.hasAttribute("async")) s.async = false;
-      s.text = old.text;
-      old.parentNode.replaceChild(s, old);
+  // ---- the settings layer, loaded on first use ------------------------------------------------------
+  function getJSON(url, cache) {
+    return fetch(url, { credentials: "omit", cache: cache }).then((r) => {
+      if (!r.ok) throw Error(url + " " + r.status);
+      return r.json();
     });
   }
-  // Delete first-party cookies the policy declares for categories that are not granted.
-  function clearCookies(granted) {
-    var res = [];
-    cfg.categories.forEach(function (c) {
-      if (c.required || granted.indexOf(c.id) >= 0) return;
-      (c.services || []).forEach(function (s) {
-        (s.cookies || []).forEach(function (p) {
-          res.push(new RegExp("^" + String(p).replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*") + "$"));
-        });
+  function openSettings(from) {
+    if (!cfg) {
+      want = from || d.body;
+      return;
+    }
+    layer = layer || Promise.all([
+      getJSON(cfg.details_url),
+      new Promise((ok, fail) => {
+        d.head.append(h("script", { src: base + "/consent/banner-settings.js", onload: ok, onerror: fail }));
+      })
+    ]).then((r) => {
+      var det = r[0];
+      return w.gatewayConsentSettings({
+        h: h, root: root, first: first, ctl: ctl, details: det, privacy_url: cfg.privacy_url, optional: optional(),
+        t: (k) => det.texts[k] || t(k),
+        state: () => state,
+        firstLayer: firstLayer,
+        choose: (granted) => record(granted, [], "banner"),
+        withdraw: withdraw
       });
     });
-    if (!res.length) return;
-    var host = location.hostname.split(".");
-    d.cookie.split(/;\s*/).forEach(function (kv) {
-      var n = kv.split("=")[0];
-      if (!n || !res.some(function (r) { return r.test(n); })) return;
-      var gone = n + "=; Max-Age=0; path=/";
-      d.cookie = gone;
-      for (var i = 0; i < host.length - 1; i++) d.cookie = gone + "; domain=." + host.slice(i).join(".");
+    layer.then((m) => { m.open(from); }, () => {
+      layer = null;
+      err.textContent = t("error");
+      firstLayer(true, true);
     });
-  }
-  function apply(granted, rec) {
-    var has = function (id) { return granted.indexOf(id) >= 0; };
-    var paq = (w._paq = w._paq || []);
-    if (has("analytics") && rec && rec.token) {
-      paq.push(["appendToTrackingUrl", "gw_consent=" + encodeURIComponent(rec.token)]);
-      paq.push(["setConsentGiven"]);
-    } else {
-      paq.push(["appendToTrackingUrl", ""]);
-      paq.push(["forgetConsentGiven"]);
-    }
-    if (typeof w.gtag === "function") {
-      var v = function (b) { return b ? "granted" : "denied"; };
-      var m = v(has("marketing"));
-      w.gtag("consent", "update", { analytics_storage: v(has("analytics")), ad_storage: m, ad_user_data: m, ad_personalization: m });
-    }
-    clearCookies(granted);
-    activate(granted);
-    if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", function () { activate(granted); });
-    d.dispatchEvent(new CustomEvent("gw:consent", { detail: { granted: granted.slice(), consent_id: rec ? rec.consent_id : null } }));
   }
 
-  // ---- talking to the gateway -----------------------------------------------------------------
-  function loadConfig() {
-    return fetch(api + "/config", { credentials: "omit" }).then(function (r) {
-      if (!r.ok) throw new Error("config " + r.status);
-      return r.json();
-    }).then(function (c) {
-      cfg = c;
-      cfg.categories = cfg.categories || [];
-      lang = chooseLang();
-    });
+  // ---- applying a choice ---------------------------------------------------------------------
+  function gtag() {
+    (w.dataLayer = w.dataLayer || []).push(arguments);
   }
-  function record(granted) {
-    if (busy) return;
-    busy = true;
-    setError(false);
-    fetch(api, {
+  // The seven consent types for the granted categories, mapped by the policy.
+  function types(granted) {
+    var o = {}, map = cfg.consent_mode.map;
+    TYPES.forEach((k) => {
+      o[k] = k === "security_storage" || granted.some((c) => (map[c] || []).indexOf(k) >= 0)
+        ? "granted" : "denied";
+    });
+    return o;
+  }
+  // Tell Matomo (matomo.js or the gateway's tracker.js) through _paq, and keep Matomo's own
+  // consent cookies in line with the choice: mtm_consent_removed (Date.now() in ms, as matomo.js
+  // writes it) marks a refusal, so Matomo's opt-out form shows it too. mtm_consent is never
+  // kept: the banner, not a 30-year cookie, gives Matomo its consent on every page view.
+  function matomo(granted, rec) {
+    var q = (w._paq = w._paq || []), hours = rec ? Math.ceil((expiry(rec) - Date.now()) / 36e5) : 0;
+    kill("mtm_consent");
+    if (!rec) return;
+    if (rec.token && granted.indexOf("analytics") >= 0) {
+      q.push(["appendToTrackingUrl", "gw_consent=" + encodeURIComponent(rec.token)], ["setConsentGiven"],
+        ["rememberCookieConsentGiven", hours]);
+      kill("mtm_consent_removed");
+      return;
+    }
+    q.push(["appendToTrackingUrl", ""]);
+    // A Global Privacy Control refusal writes no cookie at all.
+    if (rec.source === "gpc") q.push(["requireConsent"]);
+    else {
+      q.push(["forgetConsentGiven", hours]);
+      cookie("mtm_consent_removed", Date.now(), hours * 3600);
+    }
+    q.push(["forgetCookieConsentGiven"]);
+  }
+  function embed(el, granted, services) {
+    var on = allows(el, granted, services), id = el.getAttribute("data-gw-service"), s = service(id);
+    var name = s ? s.name : id, title = el.getAttribute("data-gw-title"), p, n = "gw-e" + ++seq;
+    if (el.gwOn === on) return;
+    el.gwOn = on;
+    el.textContent = "";
+    if (on) {
+      el.append(h("iframe", { "class": "gw-if", src: el.getAttribute("data-gw-src"), title: title || name,
+        allow: el.getAttribute("data-gw-allow"), allowfullscreen: true }));
+      return;
+    }
+    el.append(h("div", { "class": "gw-root gw-ph", lang: lang },
+      title && h("p", null, h("b", null, title)),
+      p = h("p", { id: n }, t("embed_text").split("{service}").join(name)),
+      h("button", { type: "button", "class": "gw-btn", "aria-describedby": n, onclick: (e) => {
+        if (!s) return openSettings(e.currentTarget);
+        record(state ? state.granted : [], ((state && state.services) || []).concat(id), "embed").then((ok) => {
+          if (ok) focusIn(el.firstChild);
+          else p.textContent = t("error");
+        });
+      } }, t("embed_load"))));
+  }
+  // Run the blocked scripts the choice allows, once each; show embeds or their placeholders.
+  function activate(granted, services) {
+    d.querySelectorAll('script[type="text/plain"][data-gw-category],script[type="text/plain"][data-gw-service]')
+      .forEach((old) => {
+        if (!allows(old, granted, services)) return;
+        var s = d.createElement("script");
+        for (var a of old.attributes) if (a.name !== "type") s.setAttribute(a.name, a.value);
+        if (old.getAttribute("data-gw-type")) s.type = old.getAttribute("data-gw-type");
+        if (!old.hasAttribute("async")) s.async = false; // src scripts keep their order
+        s.text = old.text;
+        old.replaceWith(s);
+        ran.push(s);
+      });
+    d.querySelectorAll("[data-gw-src]").forEach((el) => { embed(el, granted, services); });
+  }
+  function apply(rec) {
+    var granted = rec ? rec.granted : required(), services = (rec && rec.services) || [];
+    state = rec;
+    if (cfg.consent_mode && rec) gtag("consent", "update", types(granted));
+    matomo(granted, rec);
+    clearCookies(granted);
+    activate(granted, services);
+    // A script that already ran cannot be unloaded: reload, so no withdrawn script keeps running.
+    if (ran.some((s) => !allows(s, granted, services))) return location.reload();
+    if (!rec) return;
+    if (rec.chosen) {
+      var back = !first.hidden && first.contains(d.activeElement);
+      firstLayer(false);
+      if (ctl) ctl.hidden = false;
+      // The banner is gone: give focus back where the visitor was, or to the settings control.
+      if (back) focusIn(shown(pageFocus) && pageFocus !== d.body ? pageFocus : ctl || d.body);
+    }
+    var detail = pub.get();
+    listeners.forEach((fn) => {
+      try { fn(detail); } catch (e) { setTimeout(() => { throw e; }); }
+    });
+    d.dispatchEvent(new CustomEvent("gw:consent", { detail: pub.get() }));
+  }
+
+  // ---- talking to the gateway -------------------------------------------------------------------
+  function token(c) {
+    return c && c.token ? "?gw_consent=" + encodeURIComponent(c.token) : "";
+  }
+  // Record a choice; the previous token (if any) lets the gateway supersede that record even
+  // where its cookie does not reach it. Resolves true once recorded, false on failure.
+  function record(granted, services, source) {
+    if (busy) return busy;
+    err.textContent = "";
+    busy = fetch(url + token(state), {
       method: "POST",
       credentials: "include",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ granted: granted, policy_version: cfg.version, lang: lang })
-    }).then(function (r) {
-      if (r.status === 409) {
-        // The policy changed while the banner was open: ask again with the new texts.
-        forget();
-        return loadConfig().then(function () { hideAll(); build(); showFirst(true, true); });
-      }
-      if (!r.ok) throw new Error("consent " + r.status);
-      return r.json().then(function (j) {
-        var rec = { token: j.token, granted: j.granted || granted, version: cfg.version, expires_at: j.expires_at, consent_id: j.consent_id };
-        save(rec);
-        hideAll();
-        restoreFocus();
-        apply(rec.granted, rec);
+      body: JSON.stringify({ granted: granted, services: services, policy_version: cfg.version, lang: lang, source: source })
+    }).then((r) => {
+      // The policy changed while the banner was open: ask again with the new texts.
+      if (r.status === 409) return askAgain();
+      if (!r.ok) throw Error("consent " + r.status);
+      // The answer (granted, services, consent_id, token, expires_at) and what it answered.
+      return r.json().then((j) => {
+        keep(Object.assign(j, { version: cfg.version, at: Date.now(), source: source,
+          // A service granted from an embed does not answer the banner's question.
+          chosen: source !== "embed" || !!(state && state.chosen) }));
+        return true;
       });
-    }).catch(function () {
-      setError(true);
-    }).then(function () {
-      busy = false;
+    }).catch(() => {
+      err.textContent = t("error");
+      return false;
+    }).then((ok) => {
+      busy = null;
+      return ok;
+    });
+    return busy;
+  }
+  function keep(rec) {
+    try { localStorage.setItem(KEY, JSON.stringify(rec)); } catch (e) { /* this page only */ }
+    apply(rec);
+  }
+  // The policy changed: fetch its new version past the cache and ask again with the new texts.
+  function askAgain() {
+    var was = state || { version: cfg.version };
+    if (layer) layer.then((m) => { m.close(); });
+    layer = null;
+    return loadConfig("no-cache").then(() => {
+      root.remove();
+      start(was);
+      return false;
     });
   }
+  // Withdraw: recorded by the gateway (which also expires its HttpOnly cookie), then remembered
+  // here as a refusal for consent_days. Resolves true when the gateway recorded it.
   function withdraw() {
-    var c = stored();
-    var q = c && c.token ? "?gw_consent=" + encodeURIComponent(c.token) : "";
-    return fetch(api + q, { method: "DELETE", credentials: "include" })
-      .then(function (r) { return r.ok; }, function () { return false; })
-      .then(function (ok) {
-        forget();
-        if (cfg) {
-          apply(required(), null);
-          if (root) {
-            ov.hidden = true;
-            uninert();
-            showFirst(true);
-          }
-        } else {
-          var paq = (w._paq = w._paq || []);
-          paq.push(["appendToTrackingUrl", ""]);
-          paq.push(["forgetConsentGiven"]);
-        }
-        return ok;
-      });
+    return ready.then(() => {
+      var q = token(state);
+      return fetch(url + q + (q ? "&" : "?") + "lang=" + lang, { method: "DELETE", credentials: "include" })
+        .then((r) => r.ok, () => false)
+        .then((ok) => {
+          var now = Date.now();
+          keep({ granted: required(), services: [], consent_id: null, token: null, version: cfg.version, at: now,
+            expires_at: new Date(now + cfg.consent_days * DAY).toISOString(), source: "withdraw", chosen: true });
+          return ok;
+        });
+    }, () => false);
   }
 
-  w.gwConsent = {
-    open: function () { openSettings(d.activeElement); },
-    withdraw: withdraw,
-    get: function () {
-      var c = current();
-      return c ? { granted: c.granted.slice(), consent_id: c.consent_id, expires_at: c.expires_at, version: c.version, token: c.token } : null;
-    }
-  };
-
-  function domReady() {
-    return new Promise(function (res) {
-      if (d.body) res();
-      else d.addEventListener("DOMContentLoaded", res);
+  // The language: <html lang>, then the browser's languages, then the site's default (the
+  // gateway's answer when it does not offer the one asked for). A second request is made only
+  // when the first wish is not offered but a later one is.
+  function loadConfig(cache) {
+    var wishes = [];
+    [d.documentElement.lang].concat(nav.languages || nav.language).forEach((l) => {
+      l = String(l || "").slice(0, 2).toLowerCase();
+      if (l && wishes.indexOf(l) < 0) wishes.push(l);
+    });
+    var get = (l) => getJSON(url + "/config" + (l ? "?lang=" + l : ""), cache);
+    return get(wishes[0]).then((c) => {
+      var l = wishes.filter((x) => c.languages.indexOf(x) >= 0)[0];
+      return l && l !== c.lang ? get(l) : c;
+    }).then((c) => {
+      cfg = c;
+      lang = c.lang;
     });
   }
 
-  loadConfig().then(domReady).then(function () {
-    var st = d.createElement("style");
-    st.textContent = CSS;
-    (d.head || d.body).append(st);
+  function start(saved) {
     build();
-    var c = stored();
-    if (valid(c)) apply(c.granted, c);
-    else showFirst(true, !!(c && c.version && c.version !== cfg.version));
-    if (wantOpen) {
-      var o = wantOpen;
-      wantOpen = null;
-      openSettings(o === true ? null : o);
+    if (cfg.consent_mode && !cmDone++) {
+      var o = types([]);
+      o.wait_for_update = cfg.consent_mode.wait_for_update;
+      gtag("consent", "default", o);
     }
-  }).catch(function (e) {
+    var c = valid(saved) ? saved : null;
+    var optedOut = /(?:^|; *)mtm_consent_removed=(\d+)/.exec(d.cookie);
+    if (c && optedOut && +optedOut[1] > c.at && c.granted.indexOf("analytics") >= 0) {
+      // The visitor opted out in Matomo's own opt-out form since: record that as a new choice
+      // (superseding the stored one, whose token is sent along).
+      state = c;
+      record(c.granted.filter((x) => x !== "analytics"), c.services, "banner");
+    } else apply(c);
+    if (state && state.chosen) return;
+    if (nav.globalPrivacyControl === true || cfg.gpc) {
+      // Global Privacy Control: reject all, recorded, without asking and without a cookie.
+      record([], [], "gpc");
+      return;
+    }
+    if (saved && saved.version && saved.version !== cfg.version) {
+      note.textContent = t("updated") + (cfg.changes ? " " + cfg.changes : "");
+      note.hidden = false;
+    }
+    firstLayer(true, true);
+  }
+
+  var pub = {
+    open: () => { openSettings(d.activeElement); },
+    get: () => state && JSON.parse(JSON.stringify(state)),
+    on: (ev, fn) => {
+      if (ev === "change") listeners.push(fn);
+      return pub;
+    },
+    withdraw: withdraw
+  };
+  w.gatewayConsent = pub;
+
+  // With matomo.js still to come, put the stored token first in its queue: the page view it
+  // builds then carries the token even when it waits for setConsentGiven. (The token counts only
+  // if it is still valid; the gateway checks.)
+  var saved = stored();
+  if (saved && saved.token && Array.isArray(w._paq) && expiry(saved) > Date.now() &&
+      saved.granted.indexOf("analytics") >= 0) {
+    w._paq.unshift(["appendToTrackingUrl", "gw_consent=" + encodeURIComponent(saved.token)]);
+  }
+
+  ready = loadConfig().then(() => {
+    return new Promise((ok) => {
+      if (d.readyState !== "loading") ok();
+      else d.addEventListener("DOMContentLoaded", ok);
+    });
+  }).then(() => {
+    d.head.append(h("style", null, CSS));
+    start(saved);
+    if (want) openSettings(want);
+  });
+  ready.catch((e) => {
     // Without a config no choice can be recorded, so nothing is granted and nothing is tracked.
     if (w.console) console.warn("gateway consent banner:", e);
   });
