@@ -18,12 +18,15 @@ from gateway.api.exports import routes as api_routes
 from gateway.consent.revocations import Revocations
 from gateway.consent.routes import routes as consent_routes
 from gateway.consent.tokens import ConsentTokens
+from gateway.dashboard.routes import routes as dashboard_routes
 from gateway.demo.routes import routes as demo_routes
 from gateway.errors import http_exception, server_error
 from gateway.net.clientip import ClientIPMiddleware
 from gateway.policy import PolicySet
 from gateway.policy_loader import load_policies
 from gateway.privacy.routes import routes as privacy_routes
+from gateway.reports.matomo_api import routes as matomo_api_routes
+from gateway.reports.routes import routes as report_routes
 from gateway.runtime import Runtime, runtime
 from gateway.settings import Settings
 from gateway.storage import open_store
@@ -61,7 +64,7 @@ async def metrics(request: Request) -> Response:
 
 def build_runtime(settings: Settings, policies: PolicySet | None = None) -> Runtime:
     policy_set = policies if policies is not None else load_policies(settings.policies_dir)
-    store = open_store(settings.db_url)
+    store = open_store(settings.db_url, {p.slug: p.visit_timeout_minutes * 60 for p in policy_set})
     tokens = ConsentTokens(settings.secret_keys)
     revocations = Revocations(store, settings.revocation_poll_seconds)
     user_agents = UserAgentClassifier()
@@ -112,7 +115,10 @@ def create_app(settings: Settings, policies: PolicySet | None = None) -> Starlet
             *consent_routes,
             *tracking_routes,
             *api_routes,
+            *report_routes,
+            *matomo_api_routes,
             *privacy_routes,
+            *dashboard_routes,
             *demo_routes,
             Route("/healthz", healthz, methods=["GET", "HEAD"]),
             Route("/metrics", metrics, methods=["GET"]),

@@ -120,6 +120,10 @@ class Policy:
     ip_mask_bytes: int = 2
     without_consent: WithoutConsent = "drop"
     consent_days: int = 180
+    # A visitor's hits with gaps under this many minutes form one visit (reports).
+    visit_timeout_minutes: int = 30
+    # Public (shared-link) dashboards hide breakdown rows with fewer visitors than this.
+    report_min_visitors: int = 5
     excluded_query_params: tuple[str, ...] = ()
     token_sha256: tuple[str, ...] = ()
     changes: Texts | None = None

@@ -98,6 +98,8 @@ _PRIVACY_KEYS: Final = (
     "without_consent",
     "consent_days",
     "excluded_query_params",
+    "visit_timeout_minutes",
+    "report_min_visitors",
 )
 _ACCESS_KEYS: Final = ("token_sha256",)
 _CATEGORY_KEYS: Final = ("id", "required", "title", "description", "services")
@@ -128,6 +130,11 @@ _DEFAULT_IP_MASK_BYTES: Final = 2
 _DEFAULT_CONSENT_DAYS: Final = 180
 # 13 months, the longest a consent cookie may live under the CNIL guidance the product follows.
 _MAX_CONSENT_DAYS: Final = 395
+_DEFAULT_VISIT_TIMEOUT_MINUTES: Final = 30
+# A day: longer "visits" would merge a regular visitor's separate days.
+_MAX_VISIT_TIMEOUT_MINUTES: Final = 1440
+_DEFAULT_REPORT_MIN_VISITORS: Final = 5
+_MAX_REPORT_MIN_VISITORS: Final = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -635,6 +642,22 @@ class _Checker:
             maximum=_MAX_CONSENT_DAYS,
         )
         excluded = self.strings(privacy, "excluded_query_params", "privacy", required=False)
+        visit_timeout = self.integer(
+            privacy,
+            "visit_timeout_minutes",
+            "privacy",
+            required=False,
+            minimum=1,
+            maximum=_MAX_VISIT_TIMEOUT_MINUTES,
+        )
+        min_visitors = self.integer(
+            privacy,
+            "report_min_visitors",
+            "privacy",
+            required=False,
+            minimum=1,
+            maximum=_MAX_REPORT_MIN_VISITORS,
+        )
 
         access = self.table(data, "access", "", required=False) or {}
         self.unknown_keys(access, "access", _ACCESS_KEYS)
@@ -683,6 +706,12 @@ class _Checker:
             without_consent=without_consent or "drop",
             consent_days=_DEFAULT_CONSENT_DAYS if consent_days is None else consent_days,
             excluded_query_params=excluded or (),
+            visit_timeout_minutes=(
+                _DEFAULT_VISIT_TIMEOUT_MINUTES if visit_timeout is None else visit_timeout
+            ),
+            report_min_visitors=(
+                _DEFAULT_REPORT_MIN_VISITORS if min_visitors is None else min_visitors
+            ),
             token_sha256=tokens or (),
             changes=changes,
             consent_mode=consent_mode,

@@ -1,17 +1,22 @@
 """What the gateway needs from a database, whatever the engine.
 
 Writes go through ``write_batch``: a list of operations committed in ONE transaction (the group
-commit writer builds the batches). Reads are separate calls that never block the writer.
+commit writer builds the batches); the engine assigns the hits to visits and updates the report
+rollups inside that same transaction. Reads are separate calls that never block the writer;
+``read_reports`` runs a whole report against one consistent snapshot.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from gateway.consent.ledger import ConsentDraft, ConsentRecord
+from gateway.reports.source import ReportSource
 from gateway.tracking.record import HitRecord
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,5 +57,11 @@ class Store(Protocol):
     def hits(
         self, site: str, *, date_from: str | None = None, date_to: str | None = None
     ) -> AsyncIterator[dict[str, object]]: ...
+
+    async def read_reports(self, fn: Callable[[ReportSource], T]) -> T: ...
+
+    async def forget_visitor(self, site: str, visitor_id: str) -> int:
+        """Erase a visitor's hits, visits and their share of every report; hits erased."""
+        ...
 
     async def health(self) -> bool: ...

@@ -82,4 +82,162 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX hits_visitor ON hits (site, visitor_id)",
         "CREATE INDEX hits_consent ON hits (consent_id)",
     ),
+    # 2: reports - visits assigned at ingest, rollups kept in the same transaction, consent
+    # decisions per day. Hits stored before this step get their visits when the store opens.
+    # rollup_weeks and rollup_months hold the same rows as rollup_days summed per ISO week
+    # (``day`` = its Monday) and per month (``day`` = its first day).
+    (
+        "ALTER TABLE hits ADD COLUMN visit_id INTEGER",
+        """
+        CREATE TABLE dim_values (
+            id INTEGER PRIMARY KEY,
+            dim INTEGER NOT NULL,
+            value TEXT NOT NULL,
+            UNIQUE (dim, value)
+        )
+        """,
+        """
+        CREATE TABLE visits (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            visitor TEXT,
+            day TEXT NOT NULL,
+            hour INTEGER NOT NULL,
+            start_us INTEGER NOT NULL,
+            start_hit INTEGER NOT NULL,
+            end_us INTEGER NOT NULL,
+            end_hit INTEGER NOT NULL,
+            hits INTEGER NOT NULL,
+            actions INTEGER NOT NULL,
+            pageviews INTEGER NOT NULL,
+            bounce INTEGER NOT NULL,
+            duration INTEGER NOT NULL,
+            is_returning INTEGER NOT NULL,
+            entry_us INTEGER,
+            entry_hit INTEGER,
+            entry_page TEXT,
+            exit_us INTEGER,
+            exit_hit INTEGER,
+            exit_page TEXT,
+            referrer_type TEXT NOT NULL,
+            referrer_name TEXT NOT NULL,
+            country TEXT NOT NULL,
+            browser TEXT NOT NULL,
+            os TEXT NOT NULL,
+            device TEXT NOT NULL,
+            resolution TEXT NOT NULL,
+            language TEXT NOT NULL,
+            keys TEXT NOT NULL,
+            vals TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX visits_site_day ON visits (site, day)",
+        "CREATE INDEX visits_visitor ON visits (site, visitor, end_us) WHERE visitor IS NOT NULL",
+        """
+        CREATE TABLE rollup_days (
+            site TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            value INTEGER NOT NULL,
+            visitors INTEGER NOT NULL,
+            visits INTEGER NOT NULL,
+            pageviews INTEGER NOT NULL,
+            actions INTEGER NOT NULL,
+            bounces INTEGER NOT NULL,
+            duration INTEGER NOT NULL,
+            hits INTEGER NOT NULL,
+            value_sum INTEGER NOT NULL,
+            value_n INTEGER NOT NULL,
+            PRIMARY KEY (site, dim, day, value)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE rollup_weeks (
+            site TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            value INTEGER NOT NULL,
+            visitors INTEGER NOT NULL,
+            visits INTEGER NOT NULL,
+            pageviews INTEGER NOT NULL,
+            actions INTEGER NOT NULL,
+            bounces INTEGER NOT NULL,
+            duration INTEGER NOT NULL,
+            hits INTEGER NOT NULL,
+            value_sum INTEGER NOT NULL,
+            value_n INTEGER NOT NULL,
+            PRIMARY KEY (site, dim, day, value)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE rollup_months (
+            site TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            day TEXT NOT NULL,
+            value INTEGER NOT NULL,
+            visitors INTEGER NOT NULL,
+            visits INTEGER NOT NULL,
+            pageviews INTEGER NOT NULL,
+            actions INTEGER NOT NULL,
+            bounces INTEGER NOT NULL,
+            duration INTEGER NOT NULL,
+            hits INTEGER NOT NULL,
+            value_sum INTEGER NOT NULL,
+            value_n INTEGER NOT NULL,
+            PRIMARY KEY (site, dim, day, value)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE rollup_hours (
+            site TEXT NOT NULL,
+            hour INTEGER NOT NULL,
+            visitors INTEGER NOT NULL,
+            visits INTEGER NOT NULL,
+            pageviews INTEGER NOT NULL,
+            actions INTEGER NOT NULL,
+            bounces INTEGER NOT NULL,
+            duration INTEGER NOT NULL,
+            PRIMARY KEY (site, hour)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE visitor_days (
+            site TEXT NOT NULL,
+            day TEXT NOT NULL,
+            prev_day TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (site, day, prev_day)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE visitor_firsts (
+            site TEXT NOT NULL,
+            first_day TEXT NOT NULL,
+            second_day TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (site, first_day, second_day)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE consent_days (
+            site TEXT NOT NULL,
+            day TEXT NOT NULL,
+            action TEXT NOT NULL,
+            source TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            policy_version TEXT NOT NULL,
+            granted TEXT NOT NULL,
+            denied TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (site, day, action, source, lang, policy_version, granted, denied)
+        ) WITHOUT ROWID
+        """,
+        """
+        INSERT INTO consent_days
+        SELECT site, substr(ts, 1, 10), action, source, lang, policy_version, granted, denied,
+               COUNT(*)
+        FROM consents
+        GROUP BY site, substr(ts, 1, 10), action, source, lang, policy_version, granted, denied
+        """,
+    ),
 )

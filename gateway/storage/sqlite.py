@@ -1,80 +1,117 @@
-"""SQLite storage through aiosqlite: WAL, one writing connection, one reading connection.
+"""SQLite storage: WAL, one writing connection on its own thread, readers beside it.
 
-The writing connection takes ``BEGIN IMMEDIATE`` for each batch, so several gateway processes on
+Writes run on a dedicated thread with a plain ``sqlite3`` connection, so one batch - the hits,
+their visits and rollups, consent records - is a single call into that thread rather than a
+thread hop per statement. Each batch takes ``BEGIN IMMEDIATE``, so several gateway processes on
 one database file serialise their writes (and their consent chains) through SQLite's own lock.
+Exports read through aiosqlite; reports run whole query plans on pooled ``sqlite3`` read
+connections in worker threads (``read_reports``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+import logging
+import queue
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Final, TypeVar
 
 import aiosqlite
 
 from gateway.consent.ledger import GENESIS, ConsentRecord, seal
+from gateway.reports.source import ReportSource
 from gateway.storage.base import AddHits, AppendConsent, Revocation, WriteOp, WriteResult
 from gateway.storage.migrations import MIGRATIONS
-from gateway.tracking.record import HIT_COLUMNS
+from gateway.storage.sqlite_reports import SQLiteReportSource
+from gateway.storage.sqlite_visits import VisitMaintainer
+from gateway.tracking.record import HIT_COLUMNS, HitRecord
 
-_INSERT_HIT = (
-    f"INSERT INTO hits ({', '.join(HIT_COLUMNS)}) VALUES ({', '.join('?' for _ in HIT_COLUMNS)})"
+log = logging.getLogger("gateway.storage")
+
+T = TypeVar("T")
+
+_INSERT_HIT: Final = (
+    f"INSERT INTO hits (id, {', '.join(HIT_COLUMNS)}) "
+    f"VALUES (?, {', '.join('?' for _ in HIT_COLUMNS)})"
 )
-_CONSENT_COLUMNS = (
+_CONSENT_COLUMNS: Final = (
     "site_seq, consent_id, site, ts, action, policy_version, policy_hash, granted, denied, lang, "
     "supersedes, expires_at, ip, ua_family, pii_salt, pii_digest, prev_hash, hash, services, source"
 )
+_COUNT_CONSENT: Final = (
+    "INSERT INTO consent_days "
+    "(site, day, action, source, lang, policy_version, granted, denied, n) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) "
+    "ON CONFLICT (site, day, action, source, lang, policy_version, granted, denied) "
+    "DO UPDATE SET n = n + 1"
+)
+_VISIT_ID: Final = HIT_COLUMNS.index("visit_id")
+BACKFILL_CHUNK: Final = 5000
+READ_POOL: Final = 4
+
+
+def _connect(path: Path, *, thread_safe: bool = False) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=not thread_safe)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
 
 
 class SQLiteStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, visit_timeouts: Mapping[str, int] | None = None) -> None:
+        """``visit_timeouts``: seconds per site slug (30 minutes for sites not listed)."""
         self.path = path
-        self._writer: aiosqlite.Connection | None = None
+        self.visits = VisitMaintainer(visit_timeouts)
+        self._executor: ThreadPoolExecutor | None = None
+        self._writer: sqlite3.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
+        self._report_conns: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._report_all: list[sqlite3.Connection] = []
 
     async def open(self) -> None:
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await self._connect()
-        await self._migrate(self._writer)
-        self._reader = await self._connect()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-writer")
+        await self._on_writer(self._open_writer)
+        self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+        await self._reader.execute("PRAGMA busy_timeout = 10000")
 
-    async def _connect(self) -> aiosqlite.Connection:
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        await conn.execute("PRAGMA busy_timeout = 10000")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        return conn
+    async def _on_writer(self, fn: Callable[..., T], *args: object) -> T:
+        if self._executor is None:
+            raise RuntimeError("store is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
-    async def _migrate(self, conn: aiosqlite.Connection) -> None:
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            await conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
-            )
-            async with conn.execute("SELECT MAX(version) FROM schema_version") as cursor:
-                row = await cursor.fetchone()
-            current = int(row[0]) if row and row[0] is not None else 0
-            for version, statements in enumerate(MIGRATIONS, start=1):
-                if version <= current:
-                    continue
-                for statement in statements:
-                    await conn.execute(statement)
-                await conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-            await conn.execute("COMMIT")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
+    def _open_writer(self) -> None:
+        self._writer = _connect(self.path)
+        _migrate(self._writer)
+        self._backfill_visits()
 
     async def close(self) -> None:
-        for conn in (self._reader, self._writer):
-            if conn is not None:
-                await conn.close()
-        self._reader = self._writer = None
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
+        if self._executor is not None:
+            await self._on_writer(self._close_writer)
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        for conn in self._report_all:
+            conn.close()
+        self._report_all.clear()
+        self._report_conns = queue.SimpleQueue()
+
+    def _close_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
     @property
-    def writer(self) -> aiosqlite.Connection:
+    def writer(self) -> sqlite3.Connection:
         if self._writer is None:
             raise RuntimeError("store is not open")
         return self._writer
@@ -85,43 +122,129 @@ class SQLiteStore:
             raise RuntimeError("store is not open")
         return self._reader
 
+    # -- writes ------------------------------------------------------------------------------
+
     async def write_batch(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        return await self._on_writer(self._write_batch, ops)
+
+    def _write_batch(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
         conn = self.writer
-        results: list[WriteResult] = []
-        chain_heads: dict[str, tuple[int, str]] = {}
-        await conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            for op in ops:
-                if isinstance(op, AddHits):
-                    await conn.executemany(_INSERT_HIT, [hit.row() for hit in op.hits])
-                    results.append(len(op.hits))
-                elif isinstance(op, AppendConsent):
-                    site = op.draft.site
-                    if site not in chain_heads:
-                        chain_heads[site] = await self._chain_head(conn, site)
-                    seq, prev = chain_heads[site]
-                    record = seal(op.draft, seq + 1, prev)
-                    await conn.execute(
-                        f"INSERT INTO consents ({_CONSENT_COLUMNS}) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        _consent_row(record),
-                    )
-                    chain_heads[site] = (record.site_seq, record.hash)
-                    results.append(record)
-            await conn.execute("COMMIT")
+            results = self._write_ops(conn, ops)
+            conn.execute("COMMIT")
         except BaseException:
-            await conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK")
+            self.visits.rolled_back()
             raise
+        self.visits.committed()
         return results
 
-    @staticmethod
-    async def _chain_head(conn: aiosqlite.Connection, site: str) -> tuple[int, str]:
-        async with conn.execute(
-            "SELECT site_seq, hash FROM consents WHERE site = ? ORDER BY site_seq DESC LIMIT 1",
-            (site,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+    def _write_ops(self, conn: sqlite3.Connection, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        results: list[WriteResult] = []
+        chain_heads: dict[str, tuple[int, str]] = {}
+        hits: list[HitRecord] = []
+        for op in ops:
+            if isinstance(op, AddHits):
+                hits.extend(op.hits)
+                results.append(len(op.hits))
+            elif isinstance(op, AppendConsent):
+                site = op.draft.site
+                if site not in chain_heads:
+                    chain_heads[site] = _chain_head(conn, site)
+                seq, prev = chain_heads[site]
+                record = seal(op.draft, seq + 1, prev)
+                conn.execute(
+                    f"INSERT INTO consents ({_CONSENT_COLUMNS}) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    _consent_row(record),
+                )
+                conn.execute(_COUNT_CONSENT, _consent_day(record))
+                chain_heads[site] = (record.site_seq, record.hash)
+                results.append(record)
+        if hits:
+            self._insert_hits(conn, hits)
+        return results
+
+    def _insert_hits(self, conn: sqlite3.Connection, hits: Sequence[HitRecord]) -> None:
+        first = _next_hit_id(conn)
+        numbered = list(enumerate(hits, start=first))
+        assigned = self.visits.apply(conn, numbered)
+        conn.executemany(
+            _INSERT_HIT,
+            [(hit_id, *_with_visit(hit.row(), assigned[hit_id])) for hit_id, hit in numbered],
+        )
+
+    async def forget_visitor(self, site: str, visitor_id: str) -> int:
+        """Erase one visitor's hits with their visits and rollup counts; return hits erased."""
+        return await self._on_writer(self._forget_visitor, site, visitor_id)
+
+    def _forget_visitor(self, site: str, visitor_id: str) -> int:
+        conn = self.writer
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            deleted = self.visits.forget(conn, site, visitor_id)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            self.visits.rolled_back()
+            raise
+        self.visits.committed()
+        return deleted
+
+    def _backfill_visits(self) -> None:
+        """Give hits stored before visits existed their visits and rollups, oldest first."""
+        conn = self.writer
+        done = 0
+        while True:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                rows = conn.execute(
+                    f"SELECT id, {', '.join(HIT_COLUMNS)} FROM hits WHERE visit_id IS NULL "
+                    f"ORDER BY id LIMIT {BACKFILL_CHUNK}"
+                ).fetchall()
+                numbered = [(int(row[0]), _hit_from_row(row[1:])) for row in rows]
+                assigned = self.visits.apply(conn, numbered) if numbered else {}
+                conn.executemany(
+                    "UPDATE hits SET visit_id = ? WHERE id = ?",
+                    [(visit_id, hit_id) for hit_id, visit_id in assigned.items()],
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                self.visits.rolled_back()
+                raise
+            self.visits.committed()
+            done += len(rows)
+            if len(rows) < BACKFILL_CHUNK:
+                break
+        if done:
+            log.info("assigned visits to %d hits stored before reports existed", done)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def read_reports(self, fn: Callable[[ReportSource], T]) -> T:
+        """Run ``fn`` with a report source on a pooled read connection, in a worker thread."""
+        if self._executor is None:
+            raise RuntimeError("store is not open")
+        return await asyncio.to_thread(self._read_reports, fn)
+
+    def _read_reports(self, fn: Callable[[ReportSource], T]) -> T:
+        try:
+            conn = self._report_conns.get_nowait()
+        except queue.Empty:
+            conn = _connect(self.path, thread_safe=True)
+            conn.execute("PRAGMA query_only = ON")
+            self._report_all.append(conn)
+        try:
+            conn.execute("BEGIN")  # one snapshot for every query of the report
+            try:
+                return fn(SQLiteReportSource(conn))
+            finally:
+                conn.execute("COMMIT")
+        finally:
+            if len(self._report_all) <= READ_POOL or self._report_conns.qsize() < READ_POOL:
+                self._report_conns.put(conn)
 
     async def revocations_since(self, cursor: int) -> list[Revocation]:
         async with self.reader.execute(
@@ -165,6 +288,63 @@ class SQLiteStore:
     async def health(self) -> bool:
         async with self.reader.execute("SELECT 1") as cursor:
             return (await cursor.fetchone()) is not None
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        current = int(row[0]) if row and row[0] is not None else 0
+        for version, statements in enumerate(MIGRATIONS, start=1):
+            if version <= current:
+                continue
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _next_hit_id(conn: sqlite3.Connection) -> int:
+    """The id the next hit gets. Ids are given here, inside the write lock, so the visit
+    maintenance knows them before the rows exist; AUTOINCREMENT's no-reuse rule is kept."""
+    row = conn.execute("SELECT MAX(id) FROM hits").fetchone()
+    seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'hits'").fetchone()
+    return max(int(row[0] or 0), int(seq[0]) if seq else 0) + 1
+
+
+def _with_visit(row: tuple[object, ...], visit_id: int) -> tuple[object, ...]:
+    return (*row[:_VISIT_ID], visit_id, *row[_VISIT_ID + 1 :])
+
+
+def _hit_from_row(row: Sequence[object]) -> HitRecord:
+    values = dict(zip(HIT_COLUMNS, row, strict=True))
+    values["new_visit"] = bool(values["new_visit"])
+    return HitRecord(**values)  # type: ignore[arg-type]
+
+
+def _chain_head(conn: sqlite3.Connection, site: str) -> tuple[int, str]:
+    row = conn.execute(
+        "SELECT site_seq, hash FROM consents WHERE site = ? ORDER BY site_seq DESC LIMIT 1",
+        (site,),
+    ).fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+
+
+def _consent_day(record: ConsentRecord) -> tuple[object, ...]:
+    return (
+        record.site,
+        record.ts[:10],
+        record.action,
+        record.source,
+        record.lang,
+        record.policy_version,
+        json.dumps(list(record.granted)),
+        json.dumps(list(record.denied)),
+    )
 
 
 def _consent_row(record: ConsentRecord) -> tuple[object, ...]:
