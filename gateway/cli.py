@@ -163,6 +163,8 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"  tracking:     {base}/matomo.php")
     for slug in sites:
         print(f"  notice:       {base}/privacy/{slug}")
+    for slug in sites:
+        print(f"  dashboard:    {base}/dashboard/{slug}  (log in with the admin token)")
     print(f"  hits export:  {base}/api/sites/<site>/hits  (Authorization: Bearer <admin token>)")
     if settings.generated_secrets and settings.secrets_file is not None:
         print(
