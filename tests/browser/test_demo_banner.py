@@ -7,40 +7,23 @@ the gateway drops ``HeadlessChrome`` as a bot, as it should.
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
+from tests.browser.banner_kit import chromium
 from tests.conftest import BROWSER_UA, LiveServer, rows
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not shutil.which("chromium") and not shutil.which(CHROMIUM):
-        pytest.fail(
-            "Debian's chromium is not installed: run scripts/test (apt-get install chromium)"
-        )
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import shutil
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -26,8 +25,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, sync_playwright
+from playwright.sync_api import Browser, Page, Request
 
+from tests.browser.banner_kit import chromium
 from tests.conftest import BROWSER_UA, LiveServer, SiteServer, rows
 
 pytestmark = pytest.mark.browser
@@ -37,28 +37,11 @@ BUILT = ROOT / "gateway" / "static" / "consent-banner" / "tracker.js"
 BUDGET_GZIP = 1500
 VERSION = "2026-01-01"
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not shutil.which("chromium") and not shutil.which(CHROMIUM):
-        pytest.fail(
-            "Debian's chromium is not installed: run scripts/test (apt-get install chromium)"
-        )
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture
