@@ -51,6 +51,8 @@ from gateway.tracking.record import HitRecord  # noqa: E402
 from gateway.tracking.urls import referrer_host  # noqa: E402
 
 SITE = "bench"
+RETURNING = 0.35  # share of visits by a visitor seen before (when one is at hand)
+RETURN_DAYS = 7.0  # mean days until a returning visitor comes back
 BATCH = 2000  # hits per transaction in the ingest-cost comparison (the writer's batches)
 BULK_BATCH = 20_000  # hits per transaction when generating the data set
 # Hit indexes the visit maintenance does not read: built after a bulk load instead of during it.
@@ -228,7 +230,9 @@ def generate(
     """Hits day by day, each day's hits in time order; ``total`` in all, give or take a visit."""
     span = [last_day - timedelta(days=days - 1 - n) for n in range(days)]
     weights = [WEEKDAY_WEIGHT[d.weekday()] for d in span]
-    visitors: list[tuple[str, tuple[str, ...], str, str]] = []
+    # Visitors by the day they last came; a returning visitor comes back after a number of
+    # days drawn from an exponential distribution (mean RETURN_DAYS), the same day included.
+    by_day: list[list[tuple[str, tuple[str, ...], str, str]]] = []
     counter = itertools.count()
     made = visits_made = 0
     for n, (day, weight) in enumerate(zip(span, weights, strict=True)):
@@ -237,9 +241,13 @@ def generate(
         visits = max(1, round((total - made) / per_visit * weight / left))
         visits_made += visits
         hits: list[HitRecord] = []
+        today: list[tuple[str, tuple[str, ...], str, str]] = []
+        by_day.append(today)
         for _ in range(visits):
-            if visitors and rng.random() < 0.35:  # returning: recent visitors more likely
-                visitor = visitors[-1 - min(int(rng.expovariate(1 / 20000)), len(visitors) - 1)]
+            back = int(rng.expovariate(1 / RETURN_DAYS))
+            pool = by_day[n - back] if back <= n else []
+            if pool and rng.random() < RETURNING:
+                visitor = pool[rng.randrange(len(pool))]
             else:
                 visitor = (
                     f"{next(counter):016x}",
@@ -247,7 +255,7 @@ def generate(
                     str(LANGS(rng)),
                     str(COUNTRIES(rng)),
                 )
-                visitors.append(visitor)
+            today.append(visitor)
             start = datetime(day.year, day.month, day.day, int(HOURS(rng)), tzinfo=UTC)
             start += timedelta(seconds=rng.randint(0, 3599), microseconds=rng.randint(0, 999999))
             hits += visit_hits(rng, visitor[0], start, *visitor[1:])
