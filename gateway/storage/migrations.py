@@ -240,4 +240,35 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         GROUP BY site, substr(ts, 1, 10), action, source, lang, policy_version, granted, denied
         """,
     ),
+    (
+        # Every policy version the gateway has served, so a consent record's policy_hash
+        # always leads back to the exact texts the visitor saw.
+        """
+        CREATE TABLE policy_versions (
+            site TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            version TEXT NOT NULL,
+            first_served TEXT NOT NULL,
+            snapshot TEXT NOT NULL,
+            PRIMARY KEY (site, hash)
+        )
+        """,
+        # Who read, exported or deleted personal data: token, what, when, result.
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts TEXT NOT NULL,
+            site TEXT,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT,
+            status INTEGER NOT NULL,
+            detail TEXT
+        )
+        """,
+        "CREATE INDEX audit_log_site_ts ON audit_log (site, ts)",
+        "CREATE INDEX audit_log_ts ON audit_log (ts)",
+        "CREATE INDEX consents_site_ts ON consents (site, ts)",
+        "CREATE INDEX hits_user ON hits (site, user_id) WHERE user_id IS NOT NULL",
+    ),
 )
