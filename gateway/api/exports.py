@@ -19,6 +19,7 @@ from starlette.routing import Route
 from gateway.api.auth import bearer_token, is_admin, token_allows
 from gateway.errors import json_error
 from gateway.policy import Policy
+from gateway.reports.csvfmt import cell
 from gateway.runtime import runtime
 from gateway.tracking.record import HIT_COLUMNS
 
@@ -81,7 +82,7 @@ async def _csv(rows: AsyncIterator[dict[str, object]]) -> AsyncIterator[bytes]:
     writer = csv.writer(buffer)
     writer.writerow(HIT_COLUMNS)
     async for row in rows:
-        writer.writerow(["" if row[c] is None else row[c] for c in HIT_COLUMNS])
+        writer.writerow([cell(row[c]) for c in HIT_COLUMNS])
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -103,7 +104,7 @@ async def export_consents(request: Request) -> Response:
         for record in records:
             public = record.public()
             writer.writerow(
-                ["|".join(v) if isinstance(v := public[c], list) else v for c in columns]
+                [cell("|".join(v) if isinstance(v := public[c], list) else v) for c in columns]
             )
         return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8")
     if fmt != "json":

