@@ -87,7 +87,14 @@ def main() -> int:
     demo = (ROOT / "policies" / "demo.toml").read_text(encoding="utf-8")
     demo = demo.replace('"http://127.0.0.1:8000"', f'"{origin}"', 1)
     (policies / "demo.toml").write_text(demo, encoding="utf-8")
-    env = {**os.environ, "GATEWAY_SECRET_KEYS": SECRET, "GATEWAY_ADMIN_TOKEN": "bench-admin-token"}
+    env = {
+        **os.environ,
+        "GATEWAY_SECRET_KEYS": SECRET,
+        "GATEWAY_ADMIN_TOKEN": "bench-admin-token",
+        # One load generator on one address: per-client limits would measure the limiter.
+        "GATEWAY_RATE_TRACKING": "0",
+        "GATEWAY_RATE_CONSENT": "0",
+    }
     common = [
         "--host",
         "127.0.0.1",
