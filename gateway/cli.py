@@ -1,4 +1,4 @@
-"""The ``gateway`` command: serve, check, verify-consents.
+"""The ``gateway`` command: serve, check, verify-consents, purge.
 
 ``gateway serve`` with no arguments runs the demo: ``policies/``, ``sqlite:///gateway.db`` and the
 demo site on http://127.0.0.1:8000/. Every flag also has a ``GATEWAY_*`` variable; the settings
@@ -19,7 +19,7 @@ from gateway import __version__
 from gateway.check import check_policies
 from gateway.consent.ledger import verify_chain
 from gateway.policy_loader import PolicyError
-from gateway.settings import Settings, SettingsError
+from gateway.settings import Settings, SettingsError, sqlite_path
 from gateway.storage import open_store
 
 
@@ -58,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify-consents", help="verify a site's consent hash chain")
     verify.add_argument("site", help="site slug")
     verify.add_argument("--db", help="database URL (GATEWAY_DB, sqlite:///gateway.db)")
+
+    purge = sub.add_parser("purge", help="remove data older than each site's [retention]")
+    purge.add_argument("--policies", help="folder of policy files (GATEWAY_POLICIES, policies)")
+    purge.add_argument("--db", help="database URL (GATEWAY_DB, sqlite:///gateway.db)")
+    purge.add_argument("--dry-run", action="store_true", help="only count what would be removed")
     return parser
 
 
@@ -70,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check(args)
     if args.command == "verify-consents":
         return _verify(args)
+    if args.command == "purge":
+        return _purge(args)
     _parser().print_help()
     return 2
 
@@ -103,17 +110,54 @@ def _verify(args: argparse.Namespace) -> int:
         await store.open()
         try:
             records = await store.consent_records(args.site)
+            anchor = await store.consent_anchor(args.site)
         finally:
             await store.close()
+        since = "" if anchor is None else f" from record {anchor.site_seq} (older ones purged)"
         if not records:
-            print(f"no consent records for site {args.site!r}")
+            print(f"no consent records for site {args.site!r}{since}")
             return 0
-        broken = verify_chain(records)
+        broken = verify_chain(records, anchor)
         if broken is not None:
             print(f"BROKEN: site {args.site}: {broken}")
             return 1
-        print(f"ok: {len(records)} consent records for site {args.site} verify")
+        print(f"ok: {len(records)} consent records for site {args.site} verify{since}")
         return 0
+
+    return asyncio.run(run())
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from gateway.consent.tokens import utcnow
+    from gateway.policy_loader import load_policies
+    from gateway.retention.purge import purge_all, retentions
+
+    try:
+        settings = Settings.build(
+            os.environ, policies=args.policies, db=args.db, create_secrets=False
+        )
+        policies = load_policies(settings.policies_dir)
+        if not sqlite_path(settings.db_url).is_file():
+            raise SettingsError(f"GATEWAY_DB / --db: no database at {sqlite_path(settings.db_url)}")
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except PolicyError as exc:
+        print("error: the policy files have problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        store = open_store(settings.db_url)
+        await store.open()
+        try:
+            outcomes = await purge_all(store, retentions(policies), utcnow(), dry_run=args.dry_run)
+        finally:
+            await store.close()
+        for outcome in outcomes:
+            print(outcome.line(), file=sys.stderr if outcome.error else sys.stdout)
+        return 1 if any(o.error for o in outcomes) else 0
 
     return asyncio.run(run())
 
@@ -216,6 +260,7 @@ def _export_settings(settings: Settings) -> None:
             "GATEWAY_TRUSTED_PROXIES": ",".join(str(n) for n in settings.trusted_proxies),
             "GATEWAY_GEOIP": settings.geoip_path or "",
             "GATEWAY_MAX_BODY_BYTES": str(settings.max_body_bytes),
+            "GATEWAY_PURGE_INTERVAL_HOURS": str(settings.purge_interval_hours),
         }
     )
 

@@ -85,15 +85,137 @@ class Controller:
     phone: str | None
     contact_person: str | None
     contact_email: str | None
+    # ``contact_*`` is the data-protection contact: whom a visitor asks about personal data.
+    contact_phone: str | None = None
 
 
 @dataclass(frozen=True)
 class NoticeSection:
-    """One section of the privacy notice, in every language of the site."""
+    """One section of the privacy notice, in every language of the site.
+
+    ``topic`` places the section in the notice's fixed outline (``NOTICE_TOPICS``); a section
+    without one is shown after the outline, under "more information".
+    """
 
     id: str
     title: Texts
     body: Texts
+    topic: str | None = None
+
+
+# The notice's outline, in order: every element GDPR Art. 13 asks for has its place.
+NOTICE_TOPICS: tuple[str, ...] = (
+    "intro",
+    "controller",
+    "purposes",
+    "data",
+    "sources",
+    "recipients",
+    "transfers",
+    "cookies",
+    "retention",
+    "security",
+    "rights",
+    "authority",
+    "changes",
+)
+
+LegalBasis = Literal[
+    "consent",
+    "contract",
+    "legal_obligation",
+    "vital_interests",
+    "public_task",
+    "legitimate_interests",
+]
+# GDPR Art. 6(1)(a)-(f), in the article's order.
+LEGAL_BASES: tuple[LegalBasis, ...] = (
+    "consent",
+    "contract",
+    "legal_obligation",
+    "vital_interests",
+    "public_task",
+    "legitimate_interests",
+)
+
+# A list of items in every language of the site: ``given.fi = ["name", "e-mail"]``.
+TextList = Mapping[str, tuple[str, ...]]
+
+RecipientRole = Literal["recipient", "processor"]
+RECIPIENT_ROLES: tuple[RecipientRole, ...] = ("recipient", "processor")
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """A purpose of processing and the legal bases it rests on."""
+
+    text: Texts
+    bases: tuple[LegalBasis, ...]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who receives personal data: a processor acting for the controller, or a recipient."""
+
+    name: Texts
+    role: RecipientRole
+    purpose: Texts
+    location: Texts | None = None
+
+
+@dataclass(frozen=True)
+class Transfers:
+    """Transfers outside the EU/EEA: ``outside_eea = false`` is the explicit "none"."""
+
+    outside_eea: bool
+    text: Texts | None = None
+
+
+@dataclass(frozen=True)
+class NoticeFacts:
+    """The structured facts of ``[notice]``; the notice renders each under its own heading."""
+
+    purposes: tuple[Purpose, ...] = ()
+    data_given: TextList | None = None
+    data_observed: TextList | None = None
+    data_derived: TextList | None = None
+    sources: TextList | None = None
+    recipients: tuple[Recipient, ...] = ()
+    transfers: Transfers | None = None
+    security: TextList | None = None
+
+
+@dataclass(frozen=True)
+class SupervisoryAuthority:
+    """Where a visitor can lodge a complaint (in Finland: Tietosuojavaltuutetun toimisto)."""
+
+    name: Texts
+    visiting_address: Texts | None = None
+    postal_address: Texts | None = None
+    phone: str | None = None
+    email: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the notice's change history (``[[changes]]``); ``date`` is YYYY-MM-DD."""
+
+    date: str
+    text: Texts
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long raw data is kept, in days (``[retention]``); report rollups outlive it.
+
+    ``consents_days >= consent_days`` always holds: an active consent needs its record.
+    """
+
+    hits_days: int = 395
+    consents_days: int = 1095
+    audit_days: int = 365
 
 
 @dataclass(frozen=True)
@@ -129,6 +251,14 @@ class Policy:
     changes: Texts | None = None
     consent_mode: ConsentMode | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
+    # The privacy notice's structured facts, supervisory authority and change history.
+    facts: NoticeFacts = field(default_factory=NoticeFacts)
+    authority: SupervisoryAuthority | None = None
+    history: tuple[Change, ...] = ()
+    # The file's text exactly as hashed (``hash``): what the gateway keeps of each version.
+    source_text: str = ""
+    # How long raw hits, consent records and access audit entries are kept (``[retention]``).
+    retention: Retention = field(default_factory=Retention)
 
     @property
     def default_language(self) -> str:

@@ -20,7 +20,7 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from difflib import get_close_matches
 from pathlib import Path
@@ -31,14 +31,27 @@ from gateway.consent.texts import all_keys as banner_text_keys
 from gateway.consent.texts import builtin_languages
 from gateway.policy import (
     CONSENT_TYPES,
+    LEGAL_BASES,
+    NOTICE_TOPICS,
+    RECIPIENT_ROLES,
     Category,
+    Change,
     ConsentMode,
     ConsentType,
     Controller,
+    LegalBasis,
+    NoticeFacts,
     NoticeSection,
     Policy,
     PolicySet,
+    Purpose,
+    Recipient,
+    RecipientRole,
+    Retention,
     Service,
+    SupervisoryAuthority,
+    TextList,
+    Transfers,
     WithoutConsent,
 )
 
@@ -48,6 +61,7 @@ __all__ = [
     "Problem",
     "load_policies",
     "load_policy_file",
+    "load_policy_source",
 ]
 
 #: The key used for problems that concern a whole file (unreadable, invalid TOML, ...).
@@ -80,6 +94,9 @@ _TOP_KEYS: Final = (
     "controller",
     "notice",
     "consent_mode",
+    "supervisory_authority",
+    "changes",
+    "retention",
 )
 # ``[extra]`` is free-form: whatever a site owner puts there is handed on as ``Policy.extra``.
 _EXTRA_KEY: Final = "extra"
@@ -122,9 +139,25 @@ _CONTROLLER_KEYS: Final = (
     "phone",
     "contact_person",
     "contact_email",
+    "contact_phone",
 )
-_NOTICE_KEYS: Final = ("sections",)
-_SECTION_KEYS: Final = ("id", "title", "body")
+_NOTICE_KEYS: Final = (
+    "sections",
+    "purposes",
+    "data",
+    "sources",
+    "recipients",
+    "transfers",
+    "security",
+)
+_SECTION_KEYS: Final = ("id", "title", "body", "topic")
+_PURPOSE_KEYS: Final = ("text", "basis")
+_DATA_KEYS: Final = ("given", "observed", "derived")
+_RECIPIENT_KEYS: Final = ("name", "role", "purpose", "location")
+_TRANSFER_KEYS: Final = ("outside_eea", "text")
+_AUTHORITY_KEYS: Final = ("name", "visiting_address", "postal_address", "phone", "email", "url")
+_CHANGE_KEYS: Final = ("date", "text", "version")
+_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 _DEFAULT_IP_MASK_BYTES: Final = 2
 _DEFAULT_CONSENT_DAYS: Final = 180
@@ -135,6 +168,9 @@ _DEFAULT_VISIT_TIMEOUT_MINUTES: Final = 30
 _MAX_VISIT_TIMEOUT_MINUTES: Final = 1440
 _DEFAULT_REPORT_MIN_VISITORS: Final = 5
 _MAX_REPORT_MIN_VISITORS: Final = 1_000_000
+_RETENTION_KEYS: Final = ("hits_days", "consents_days", "audit_days")
+# Ten years: longer than any limitation period a proof of consent or an audit entry serves.
+_MAX_RETENTION_DAYS: Final = 3650
 
 
 @dataclass(frozen=True)
@@ -171,6 +207,18 @@ def load_policy_file(path: Path) -> Policy:
     compare files with each other. Raises :class:`PolicyError` listing every problem.
     """
     result = _check_file(path)
+    if result.policy is None:
+        raise PolicyError(result.problems)
+    return result.policy
+
+
+def load_policy_source(raw: bytes, path: Path) -> Policy:
+    """Load and validate a policy from its bytes, as if read from ``path`` (``<slug>.toml``).
+
+    For policy text kept elsewhere than in the policies folder, such as the stored snapshot of
+    a version served earlier. Raises :class:`PolicyError` listing every problem.
+    """
+    result = _check_source(raw, path)
     if result.policy is None:
         raise PolicyError(result.problems)
     return result.policy
@@ -248,6 +296,11 @@ def _check_file(path: Path) -> _FileResult:
         return _FileResult(
             file, [Problem(file, FILE_KEY, f"cannot read: {reason}")], None, None, None
         )
+    return _check_source(raw, path)
+
+
+def _check_source(raw: bytes, path: Path) -> _FileResult:
+    file = str(path)
     if raw.startswith(b"\xef\xbb\xbf"):
         message = "starts with a byte order mark; save the file as UTF-8 without BOM"
         return _FileResult(file, [Problem(file, FILE_KEY, message)], None, None, None)
@@ -262,6 +315,8 @@ def _check_file(path: Path) -> _FileResult:
 
     checker = _Checker(file)
     policy = checker.policy(data, path=path, digest=hashlib.sha256(raw).hexdigest())
+    if policy is not None:
+        policy = replace(policy, source_text=raw.decode("utf-8"))
     return _FileResult(file, checker.problems, policy, checker.slug, checker.idsite)
 
 
@@ -673,7 +728,11 @@ class _Checker:
         texts = self.banner_texts(data, text_languages)
         controller = self.controller(data)
         notice = self.notice(data, text_languages)
+        facts = self.notice_facts(data, text_languages)
+        authority = self.authority(data, text_languages)
+        history = self.history(data, text_languages)
         consent_mode = self.consent_mode(data, categories)
+        retention = self.retention(data, consent_days)
         extra = self.table(data, _EXTRA_KEY, "", required=False) or {}
 
         if (
@@ -686,6 +745,7 @@ class _Checker:
             or version is None
             or categories is None
             or texts is None
+            or retention is None
         ):
             return None
         return Policy(
@@ -716,7 +776,39 @@ class _Checker:
             changes=changes,
             consent_mode=consent_mode,
             extra=extra,
+            facts=facts,
+            authority=authority,
+            history=history,
+            retention=retention,
         )
+
+    def retention(self, data: Mapping[str, object], consent_days: int | None) -> Retention | None:
+        """``[retention]``: days raw hits, consent records and audit entries are kept."""
+        table = self.table(data, "retention", "", required=False) or {}
+        self.unknown_keys(table, "retention", _RETENTION_KEYS)
+        before = len(self.problems)
+        days = {
+            key: self.integer(
+                table, key, "retention", required=False, minimum=1, maximum=_MAX_RETENTION_DAYS
+            )
+            for key in _RETENTION_KEYS
+        }
+        chosen = replace(Retention(), **{k: v for k, v in days.items() if v is not None})
+        # The default (1095) exceeds the longest consent_days (395), so only a set value fails.
+        choice_days = _DEFAULT_CONSENT_DAYS if consent_days is None else consent_days
+        if chosen.consents_days < choice_days:
+            self.add(
+                "retention.consents_days",
+                f"must be at least privacy.consent_days ({choice_days}): an active consent "
+                f"needs its record, got {chosen.consents_days}",
+            )
+        elif chosen.consents_days < chosen.hits_days:
+            self.add(
+                "retention.consents_days",
+                f"must be at least retention.hits_days ({chosen.hits_days}): stored hits need "
+                f"the consent records they were stored under, got {chosen.consents_days}",
+            )
+        return chosen if len(self.problems) == before else None
 
     def languages(
         self, site: Mapping[str, object]
@@ -943,6 +1035,7 @@ class _Checker:
             phone=optional("phone"),
             contact_person=optional("contact_person"),
             contact_email=optional("contact_email", _email_problem),
+            contact_phone=optional("contact_phone"),
         )
         return controller if name is not None else None
 
@@ -968,6 +1061,7 @@ class _Checker:
             )
             title = self.texts(item, "title", path, languages, required=True)
             body = self.texts(item, "body", path, languages, required=True)
+            topic = self.choice(item, "topic", path, NOTICE_TOPICS)
             if section_id is not None:
                 if section_id in seen:
                     self.add(
@@ -977,5 +1071,166 @@ class _Checker:
                 else:
                     seen[section_id] = path
             if section_id is not None and title is not None and body is not None:
-                result.append(NoticeSection(id=section_id, title=title, body=body))
+                result.append(NoticeSection(id=section_id, title=title, body=body, topic=topic))
         return tuple(result)
+
+    # -- the notice's structured facts ----------------------------------------------------
+
+    def choice(
+        self, table: Mapping[str, object], key: str, parent: str, allowed: Sequence[str]
+    ) -> str | None:
+        """An optional string that must be one of ``allowed``."""
+        value = self.string(table, key, parent, required=False)
+        if value is None or value in allowed:
+            return value
+        close = get_close_matches(value, list(allowed), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "use one of: " + ", ".join(allowed)
+        self.add(_join(parent, key), f"unknown value {value!r}; {hint}")
+        return None
+
+    def text_lists(
+        self,
+        table: Mapping[str, object],
+        key: str,
+        parent: str,
+        languages: Sequence[str] | None,
+    ) -> TextList | None:
+        """An optional list in every site language: ``given.fi = ["...", "..."]``."""
+        path = _join(parent, key)
+        value = self.table(table, key, parent, required=False)
+        if value is None:
+            return None
+        before = len(self.problems)
+        result: dict[str, tuple[str, ...]] = {}
+        for lang in value:
+            if languages is not None and lang not in languages:
+                self.add(_join(path, lang), f"language {lang!r} is not in site.languages")
+                continue
+            items = self.strings(value, lang, path, required=True, non_empty=True)
+            if items is not None:
+                result[lang] = items
+        for lang in languages or ():
+            if lang not in value:
+                self.add(_join(path, lang), f"missing list for site language {lang!r}")
+        return result if len(self.problems) == before else None
+
+    def notice_facts(
+        self, data: Mapping[str, object], languages: Sequence[str] | None
+    ) -> NoticeFacts:
+        notice = self.table(data, "notice", "", required=False)
+        if notice is None:
+            return NoticeFacts()
+        purposes: list[Purpose] = []
+        for index, item in enumerate(
+            self.tables(notice, "purposes", "notice", required=False) or []
+        ):
+            path = _index("notice.purposes", index)
+            self.unknown_keys(item, path, _PURPOSE_KEYS)
+            text = self.texts(item, "text", path, languages, required=True)
+            bases = self.strings(item, "basis", path, required=True, non_empty=True, unique=True)
+            bad = [b for b in bases or () if b not in LEGAL_BASES]
+            if bad:
+                self.add(
+                    f"{path}.basis",
+                    f"unknown legal basis {bad[0]!r}; use: {', '.join(LEGAL_BASES)}",
+                )
+            elif text is not None and bases is not None:
+                purposes.append(Purpose(text, cast(tuple[LegalBasis, ...], bases)))
+
+        categories = self.table(notice, "data", "notice", required=False) or {}
+        self.unknown_keys(categories, "notice.data", _DATA_KEYS)
+
+        recipients: list[Recipient] = []
+        for index, item in enumerate(
+            self.tables(notice, "recipients", "notice", required=False) or []
+        ):
+            path = _index("notice.recipients", index)
+            self.unknown_keys(item, path, _RECIPIENT_KEYS)
+            # One name for every language, or name.<lang> where it is translated.
+            name: dict[str, str] | None
+            if isinstance(item.get("name"), dict):
+                name = self.texts(item, "name", path, languages, required=True)
+            else:
+                single = self.string(item, "name", path, required=True)
+                name = None if single is None else {lang: single for lang in languages or ()}
+            role = self.choice(item, "role", path, RECIPIENT_ROLES)
+            if "role" not in item:
+                self.add(f"{path}.role", "required key is missing ('recipient' or 'processor')")
+            purpose = self.texts(item, "purpose", path, languages, required=True)
+            location = self.texts(item, "location", path, languages, required=False)
+            if name is not None and role is not None and purpose is not None:
+                recipients.append(
+                    Recipient(name, cast(RecipientRole, role), purpose, location=location)
+                )
+
+        transfers: Transfers | None = None
+        table = self.table(notice, "transfers", "notice", required=False)
+        if table is not None:
+            self.unknown_keys(table, "notice.transfers", _TRANSFER_KEYS)
+            outside = self.boolean(table, "outside_eea", "notice.transfers", required=True)
+            # Transfers out of the EEA must say where to and under which safeguards.
+            text = self.texts(table, "text", "notice.transfers", languages, required=bool(outside))
+            if outside is not None:
+                transfers = Transfers(outside_eea=outside, text=text)
+
+        return NoticeFacts(
+            purposes=tuple(purposes),
+            data_given=self.text_lists(categories, "given", "notice.data", languages),
+            data_observed=self.text_lists(categories, "observed", "notice.data", languages),
+            data_derived=self.text_lists(categories, "derived", "notice.data", languages),
+            sources=self.text_lists(notice, "sources", "notice", languages),
+            recipients=tuple(recipients),
+            transfers=transfers,
+            security=self.text_lists(notice, "security", "notice", languages),
+        )
+
+    def authority(
+        self, data: Mapping[str, object], languages: Sequence[str] | None
+    ) -> SupervisoryAuthority | None:
+        parent = "supervisory_authority"
+        table = self.table(data, parent, "", required=False)
+        if table is None:
+            return None
+        self.unknown_keys(table, parent, _AUTHORITY_KEYS)
+        name = self.texts(table, "name", parent, languages, required=True)
+        authority = SupervisoryAuthority(
+            name=name or {},
+            visiting_address=self.texts(
+                table, "visiting_address", parent, languages, required=False
+            ),
+            postal_address=self.texts(table, "postal_address", parent, languages, required=False),
+            phone=self.string(table, "phone", parent, required=False),
+            email=self.string(table, "email", parent, required=False, check=_email_problem),
+            url=self.string(table, "url", parent, required=False, check=_http_url_problem),
+        )
+        return authority if name is not None else None
+
+    def history(
+        self, data: Mapping[str, object], languages: Sequence[str] | None
+    ) -> tuple[Change, ...]:
+        result: list[Change] = []
+        for index, item in enumerate(self.tables(data, "changes", "", required=False) or []):
+            path = _index("changes", index)
+            self.unknown_keys(item, path, _CHANGE_KEYS)
+            when = self.date(item, "date", path)
+            text = self.texts(item, "text", path, languages, required=True)
+            version = self.string(item, "version", path, required=False)
+            if when is not None and text is not None:
+                result.append(Change(date=when, text=text, version=version))
+        return tuple(result)
+
+    def date(self, table: Mapping[str, object], key: str, parent: str) -> str | None:
+        """A required calendar date, ``2021-10-21`` (TOML date) or ``"2021-10-21"``."""
+        path = _join(parent, key)
+        value = self.value(table, key, parent, True)
+        if value is None:
+            return None
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+            try:
+                return date.fromisoformat(value).isoformat()
+            except ValueError:
+                pass
+        self.add(path, f"must be a date YYYY-MM-DD, got {_describe(value)}")
+        return None

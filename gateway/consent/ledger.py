@@ -84,6 +84,15 @@ class ConsentRecord:
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """Where a site's chain starts after retention purged its oldest records: the
+    ``site_seq`` and ``hash`` of the last record purged. The next record links to it."""
+
+    site_seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
 class ChainBreak:
     site_seq: int
     consent_id: str
@@ -155,9 +164,15 @@ def seal(
     return replace(unsealed, hash=record_hash(unsealed))
 
 
-def verify_chain(records: Iterable[ConsentRecord]) -> ChainBreak | None:
-    """Walk one site's records in ``site_seq`` order; return the first break, or None."""
-    expected_seq, previous = 1, GENESIS
+def verify_chain(
+    records: Iterable[ConsentRecord], anchor: Anchor | None = None
+) -> ChainBreak | None:
+    """Walk one site's records in ``site_seq`` order; return the first break, or None.
+
+    With an ``anchor`` (records before it were purged by retention) the walk starts right
+    after it: the first record must be ``anchor.site_seq + 1`` and link to ``anchor.hash``.
+    """
+    expected_seq, previous = (1, GENESIS) if anchor is None else (anchor.site_seq + 1, anchor.hash)
     for record in records:
         if record.site_seq != expected_seq:
             return ChainBreak(

@@ -271,4 +271,30 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX consents_site_ts ON consents (site, ts)",
         "CREATE INDEX hits_user ON hits (site, user_id) WHERE user_id IS NOT NULL",
     ),
+    (
+        # 4: retention. When the oldest consent records of a site are purged, the site_seq and
+        # hash of the last one purged stay here: the chain verifies (and grows) from it.
+        """
+        CREATE TABLE consent_anchors (
+            site TEXT PRIMARY KEY,
+            site_seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            purged_at TEXT NOT NULL
+        )
+        """,
+        # Whether an old record is still somebody's current consent: was it superseded?
+        "CREATE INDEX consents_superseded ON consents (supersedes) WHERE supersedes IS NOT NULL",
+    ),
+    (
+        # 5: filters answered from rollups. rollup_days also holds each dimension's daily rows
+        # within the visits of one value of a context dimension (negative dim codes, see
+        # gateway.reports.definitions.context_code). A context dimension is listed here once
+        # its rows cover every stored visit; the store fills them in when it opens.
+        """
+        CREATE TABLE rollup_contexts (
+            dim INTEGER PRIMARY KEY,
+            complete_since TEXT NOT NULL
+        )
+        """,
+    ),
 )
