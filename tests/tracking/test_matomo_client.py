@@ -102,6 +102,9 @@ def assert_no_full_peer_ip(db_path: Path) -> None:
     files = [db_path, db_path.with_name(db_path.name + "-wal")]
     contents = {path.name: path.read_bytes() for path in files if path.exists()}
     for name, data in contents.items():
+        # The kept policy versions hold the policy's origins (http://127.0.0.1:<port>): that is
+        # configuration, not a visitor's address.
+        data = data.replace(b"http://" + PEER_IP + b":", b"")
         assert PEER_IP not in data, f"untruncated peer IP in {name}"
     assert any(TRUNCATED_IP in data for data in contents.values())
 
