@@ -57,9 +57,12 @@ def first_layer(
     }
 
 
-def details(policy: Policy, lang: str) -> dict[str, object]:
+def details(policy: Policy, lang: str, my_data_url: str | None = None) -> dict[str, object]:
+    """The settings layer's texts and categories; ``my_data_url``: the visitor's own-data page
+    (the settings layer links to it, the opt-out element needs the texts)."""
     return {
         "lang": lang,
+        "my_data_url": my_data_url,
         "texts": texts.texts_for("settings", lang, policy.texts),
         "categories": [
             {

@@ -93,6 +93,16 @@ class ConsentTokens:
         max_age_days: int,
     ) -> ConsentClaims | None:
         """Return the claims when ``token`` is genuine, unexpired and bound to this site/version."""
+        claims = self.owner(token, site=site, max_age_days=max_age_days)
+        return claims if claims is not None and claims.policy_version == policy_version else None
+
+    def owner(self, token: str | None, *, site: str, max_age_days: int) -> ConsentClaims | None:
+        """The claims of a genuine, unexpired token of ``site``, whatever its policy version.
+
+        Not for deciding what may be tracked (that is :meth:`verify`): a token of an older
+        policy version still proves which consent records - and which data - are the
+        visitor's own, so it opens their data after the policy has changed.
+        """
         if not token or len(token) > MAX_TOKEN_LENGTH:
             return None
         unsigned = self._unsign(token)
@@ -107,7 +117,7 @@ class ConsentTokens:
         if not (
             isinstance(consent_id, str)
             and token_site == site
-            and version == policy_version
+            and isinstance(version, str)
             and isinstance(granted, list)
             and all(isinstance(g, str) for g in granted)
             and isinstance(services, list)

@@ -82,3 +82,16 @@ def test_old_keys_still_verify_after_rotation(site: str, granted: frozenset[str]
     after_rotation = ConsentTokens(KEYS)
     claims = after_rotation.verify(before, site=site, policy_version="v1", max_age_days=180)
     assert claims is not None and claims.granted == granted
+
+
+@PROPERTY
+@given(slugs, versions, categories, slugs)
+def test_owner_proof_ignores_the_policy_version_but_never_the_site(
+    site: str, version: str, granted: frozenset[str], other_site: str
+) -> None:
+    tokens = ConsentTokens(KEYS)
+    token = tokens.issue("c-5", site, version, granted)
+    claims = tokens.owner(token, site=site, max_age_days=1)
+    assert claims is not None and claims.policy_version == version
+    if other_site != site:
+        assert tokens.owner(token, site=other_site, max_age_days=1) is None

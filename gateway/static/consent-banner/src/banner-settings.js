@@ -2,9 +2,15 @@
  * gateway consent banner: the settings layer.
  *
  * banner.js loads this script, together with the site's category details, only when the
- * visitor opens the settings, and calls window.gatewayConsentSettings(core) once. The layer is
- * a modal dialog: the rest of the page is inert, Tab and Shift+Tab stay inside it, Escape and
- * the close button close it, and focus returns to the element that opened it.
+ * visitor opens the settings (or at once on a page with an opt-out element), and calls
+ * window.gatewayConsentSettings(core) once. The layer is a modal dialog: the rest of the page is
+ * inert, Tab and Shift+Tab stay inside it, Escape and the close button close it, and focus
+ * returns to the element that opened it. Its "My data" button posts the visitor's consent token
+ * to the gateway's own-data page in a new tab (a form body, so the token reaches no URL or log).
+ *
+ * The opt-out element, <div data-gw-optout></div> on the site's privacy page: a labelled
+ * checkbox "Analytics on this site" showing whether analytics is granted now. Changing it
+ * records a choice (source "optout") that keeps every other category and service as it is.
  */
 (function () {
   "use strict";
@@ -22,11 +28,16 @@
     ".gw-cat p,.gw-svc{font-size:.95em}" +
     ".gw-svc{list-style:disc;padding-left:1.25em;margin-bottom:.5em}.gw-svc li{margin-bottom:.25em}" +
     ".gw-root .gw-note{border-left:4px solid var(--gw-a);padding-left:.75em}" +
-    ".gw-wd{margin-top:.75em}";
+    ".gw-wd{margin-top:.75em}" +
+    ".gw-lnk{min-height:24px;border:0;background:none;color:var(--gw-a);text-decoration:underline;cursor:pointer}" +
+    ".gw-my{margin-top:.75em}" +
+    ".gw-opt{background:var(--gw-bg);border:1px solid var(--gw-l);border-radius:8px;padding:.75em 1em}" +
+    ".gw-opt p{margin:.25em 0 0}";
 
   window.gatewayConsentSettings = (k) => {
-    var h = k.h, t = k.t, opener = null, inerted = [], boxes = [];
-    var ov, modal, note, err, wd;
+    var h = k.h, t = k.t, det = k.details, opener = null, inerted = [], boxes = [];
+    var ov, modal, note, err, wd, my, tok, seq = 0;
+    var choose = (g) => k.record(g, [], "banner");
 
     function btn(key, fn) {
       return h("button", { type: "button", "class": "gw-btn", onclick: fn }, t(key));
@@ -72,15 +83,20 @@
       h("div", { "class": "gw-btns" },
         // A category choice replaces services granted one by one from embeds.
         btn("save", () => {
-          act(k.choose(boxes.filter((b) => b.checked && !b.disabled).map((b) => b.value)));
+          act(choose(boxes.filter((b) => b.checked && !b.disabled).map((b) => b.value)));
         }),
-        btn("accept_all", () => { act(k.choose(k.optional)); }),
-        btn("reject_all", () => { act(k.choose([])); })),
+        btn("accept_all", () => { act(choose(k.optional)); }),
+        btn("reject_all", () => { act(choose([])); })),
       wd = h("div", { "class": "gw-btns gw-wd" },
         btn("withdraw", () => {
           // Withdrawing is remembered here even if the gateway cannot be reached.
           k.withdraw().then(close);
-        })));
+        })),
+      // What the gateway keeps about this browser: opened with the token in a POST body.
+      my = det.my_data_url && h("form", { "class": "gw-my", method: "post", action: det.my_data_url,
+        target: "_blank", rel: "noopener noreferrer" },
+        tok = h("input", { type: "hidden", name: "gw_consent" }),
+        h("button", { type: "submit", "class": "gw-lnk" }, t("my_data"))));
     ov = h("div", { "class": "gw-ov", hidden: true }, modal);
     k.root.append(ov);
     d.head.append(h("style", null, CSS));
@@ -114,6 +130,10 @@
       boxes.forEach((b) => { b.checked = b.disabled || g.indexOf(b.value) >= 0; });
       note.hidden = !(st && st.source === "gpc");
       wd.hidden = !(st && st.token && (svc.length || k.optional.some((c) => g.indexOf(c) >= 0)));
+      if (my) {
+        tok.value = (st && st.token) || "";
+        my.hidden = !tok.value;
+      }
       err.textContent = "";
       k.firstLayer(false);
       ov.hidden = false;
@@ -138,6 +158,40 @@
       else if (!k.first.hidden) k.first.focus();
       else if (k.ctl && !k.ctl.hidden) k.ctl.focus();
     }
+
+    // ---- opt-out elements ---------------------------------------------------------------------
+    function optout(el) {
+      var cat = det.categories.filter((c) => c.id === "analytics" && !c.required)[0];
+      if (!cat) return;
+      var own = cat.services.map((s) => s.id), n = "gw-o" + ++seq, box, state, oerr;
+      function show() {
+        var st = k.state(), on = !!st && st.granted.indexOf("analytics") >= 0;
+        box.checked = on;
+        state.textContent = t(on ? "optout_on" : "optout_off");
+      }
+      el.textContent = "";
+      el.append(h("div", { "class": "gw-root gw-opt", lang: det.lang },
+        h("div", { "class": "gw-row" },
+          box = h("input", { type: "checkbox", id: n, "aria-describedby": n + "-d", onchange: () => {
+            var st = k.state(), g = (st ? st.granted : []).filter((c) => c !== "analytics");
+            var sv = ((st && st.services) || []).filter((s) => own.indexOf(s) < 0);
+            box.disabled = true;
+            oerr.textContent = "";
+            k.record(box.checked ? g.concat("analytics") : g, sv, "optout").then((ok) => {
+              box.disabled = false;
+              if (!ok) oerr.textContent = t("error");
+              show();
+              box.focus();
+            });
+          } }),
+          h("label", { "for": n }, t("optout_label"))),
+        state = h("p", { id: n + "-d" }),
+        oerr = h("p", { "class": "gw-err", role: "alert" })));
+      show();
+      d.addEventListener("gw:consent", show);
+    }
+    d.querySelectorAll("[data-gw-optout]").forEach(optout);
+
     return { open: open, close: close };
   };
 })();

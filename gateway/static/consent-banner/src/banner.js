@@ -19,6 +19,9 @@
  *       an embedded frame: a placeholder with a "load content" button until the service (or
  *       its category) is granted; the button records a consent for that one service.
  *   <a href="#" data-gw-consent-open>...</a>   opens the settings layer.
+ *   <div data-gw-optout></div>   a switch "Analytics on this site" (Matomo-style opt-out, for
+ *       the privacy page); data-gw-optout="CATEGORY" names another category. Its page loads
+ *       the settings script at once, which renders it.
  *
  * Page API: window.gatewayConsent.open(), .get(), .on("change", fn), .withdraw(), and the
  * document event "gw:consent" (detail: the same object as get()).
@@ -222,12 +225,11 @@
       return r.json();
     });
   }
-  function openSettings(from) {
-    if (!cfg) {
-      want = from || d.body;
-      return;
-    }
-    layer = layer || Promise.all([
+  // The settings layer's script and the category details, loaded once: when the visitor opens
+  // the settings, or at once when the page has an opt-out element ([data-gw-optout]), which the
+  // settings script renders.
+  function settings() {
+    return layer = layer || Promise.all([
       getJSON(cfg.details_url),
       new Promise((ok, fail) => {
         d.head.append(h("script", { src: base + "/consent/banner-settings.js", onload: ok, onerror: fail }));
@@ -239,11 +241,17 @@
         t: (k) => det.texts[k] || t(k),
         state: () => state,
         firstLayer: firstLayer,
-        choose: (granted) => record(granted, [], "banner"),
+        record: record,
         withdraw: withdraw
       });
     });
-    layer.then((m) => { m.open(from); }, () => {
+  }
+  function openSettings(from) {
+    if (!cfg) {
+      want = from || d.body;
+      return;
+    }
+    settings().then((m) => { m.open(from); }, () => {
       layer = null;
       err.textContent = t("error");
       firstLayer(true, true);
@@ -488,6 +496,7 @@
     d.head.append(h("style", null, CSS));
     start(saved);
     if (want) openSettings(want);
+    if (d.querySelector("[data-gw-optout]")) settings();
   });
   ready.catch((e) => {
     // Without a config no choice can be recorded, so nothing is granted and nothing is tracked.
