@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gateway.reports import matomo_api, queries  # noqa: E402
+from gateway.reports import matomo_api, queries, rollups  # noqa: E402
 from gateway.reports.matomo_api import Context  # noqa: E402
 from gateway.reports.periods import DateRange  # noqa: E402
 from gateway.reports.queries import Query  # noqa: E402
@@ -318,13 +318,24 @@ class NoReports:
 
 async def ingest_cost(sample: int, days: int, last_day: date) -> None:
     print(f"\nIngest, {sample:,} hits in {BATCH}-hit transactions (fresh database each):")
-    for label, reports in (("with visits and rollups", True), ("hits only", False)):
+    variants = (
+        ("with visits and rollups", "all"),
+        ("without context rows", "plain"),
+        ("hits only", "none"),
+    )
+    for label, reports in variants:
         with tempfile.TemporaryDirectory() as tmp:
             store = SQLiteStore(Path(tmp) / "i.db")
             await store.open()
-            if not reports:
+            if reports == "none":
                 store.visits = NoReports()  # type: ignore[assignment]
-            count, seconds = await load(store, produced(7, sample, days, last_day))
+            contexts = rollups._contexts
+            if reports == "plain":  # what the rollups cost without the context rows
+                rollups._contexts = lambda visit, intern, dims: []
+            try:
+                count, seconds = await load(store, produced(7, sample, days, last_day))
+            finally:
+                rollups._contexts = contexts
             await store.close()
         print(f"  {label:<26} {count / seconds:>10,.0f} hits/s")
 
@@ -343,6 +354,8 @@ def reports(last_day: date) -> list[tuple[str, Callable[[ReportSource], object]]
     period = DateRange(last_day - timedelta(days=29), last_day)
     q = Query(SITE, period)
     fi = Query(SITE, period, (Filter("country", "FI"),))
+    phone = Query(SITE, period, (Filter("device", "smartphone"),))
+    fi_phone = Query(SITE, period, (Filter("country", "FI"), Filter("device", "smartphone")))
     ctx = Context("range", 100, "https://bench.example")
     found: list[tuple[str, Callable[[ReportSource], object]]] = [
         ("summary", lambda s: queries.summary(s, q)),
@@ -383,8 +396,14 @@ def reports(last_day: date) -> list[tuple[str, Callable[[ReportSource], object]]
         ("Matomo Actions.getPageUrls", lambda s: matomo_api.page_urls(s, q, ctx)),
         ("Matomo Referrers.getReferrerType", lambda s: matomo_api.referrer_types(s, q, ctx)),
         ("summary ?filter=country:FI", lambda s: queries.summary(s, fi)),
+        ("summary ?filter=country:FI&compare", lambda s: queries.summary(s, fi, compare=True)),
         ("pages ?filter=country:FI", lambda s: queries.breakdown(s, fi, "pages", 10)),
+        ("referrers ?filter=country:FI", lambda s: queries.breakdown(s, fi, "referrers", 10)),
+        ("events ?filter=country:FI", lambda s: queries.breakdown(s, fi, "events", 10)),
         ("timeseries day ?filter=country:FI", lambda s: queries.timeseries(s, fi, "day")),
+        ("summary ?filter=device:smartphone", lambda s: queries.summary(s, phone)),
+        ("pages ?filter=device:smartphone", lambda s: queries.breakdown(s, phone, "pages", 10)),
+        ("pages ?filter=country:FI&device", lambda s: queries.breakdown(s, fi_phone, "pages", 10)),
     ]
     return found
 
@@ -419,6 +438,9 @@ def sizes(path: Path) -> None:
     ):
         n = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
         print(f"  {table:<16} {n:>12,} rows")
+        if table == "rollup_days":
+            n = conn.execute("SELECT COUNT(*) FROM rollup_days WHERE dim < 0").fetchone()[0]
+            print(f"    of which context rows {n:>9,}")
     conn.close()
     print(f"  file             {path.stat().st_size / 1e9:>12.2f} GB")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 
 from markupsafe import Markup, escape
 
@@ -58,10 +58,18 @@ NARROW: Final = Frame(360, 240, left=44, right=12, x_labels=4)
 
 @dataclass(frozen=True)
 class Series:
-    """One line: ``values`` align with the chart's labels; None is a gap (no data)."""
+    """One line: ``values`` align with the chart's labels; None is a gap (no data).
+
+    ``labels`` name this series' own points in tooltips when they differ from the chart's
+    (a previous period drawn against the current one, aligned by position). ``kind``
+    "previous" draws a faint dashed line in the stylesheet's ``series-previous`` style instead
+    of the next colour.
+    """
 
     name: str
     values: tuple[float | None, ...]
+    labels: tuple[str, ...] | None = None
+    kind: Literal["line", "previous"] = "line"
 
 
 def nice_step(raw: float, integer: bool = False) -> float:
@@ -230,7 +238,9 @@ def line_chart(
             None if v is None else (xs[i], y_of(v)) for i, v in enumerate(one.values)
         ]
         runs = segments(points)
-        out.append(f'<g class="series series-{index}">')
+        style = "series-previous" if one.kind == "previous" else f"series-{index}"
+        names = one.labels if one.labels is not None else labels
+        out.append(f'<g class="series {style}">')
         if fill_first and index == 0:
             out.extend(f'<path class="area" d="{area_data(run, baseline)}"/>' for run in runs)
         out.extend(f'<path class="line" d="{path_data(run)}"/>' for run in runs if len(run) > 1)
@@ -244,7 +254,7 @@ def line_chart(
             out.append(
                 f'<circle class="{"lonely" if lonely else "point"}"'
                 f' cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="{4 if lonely else 3}">'
-                f"<title>{escape(labels[i])}, {escape(one.name)}: {escape(fmt(value))}</title>"
+                f"<title>{escape(names[i])}, {escape(one.name)}: {escape(fmt(value))}</title>"
                 "</circle>"
             )
         out.append("</g>")

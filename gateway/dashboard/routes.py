@@ -34,7 +34,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import Message
 
-from gateway.dashboard import view
+from gateway.dashboard import throttle, view
 from gateway.dashboard.session import (
     SESSION_SECONDS,
     Session,
@@ -48,8 +48,10 @@ from gateway.dashboard.session import (
 from gateway.net.body import BodyTooLarge, read_body
 from gateway.policy import Policy
 from gateway.reports import definitions as d
+from gateway.reports.params import MAX_FILTERS, ParamError, parse_filter
 from gateway.reports.periods import DateRange, PeriodError, period_from_params
 from gateway.reports.queries import Query
+from gateway.reports.source import Filter
 from gateway.runtime import Runtime, runtime
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -139,10 +141,23 @@ def _session(request: Request, rt: Runtime, now: float) -> Session | None:
     return _sessions(rt).loads(request.cookies.get(COOKIE), now)
 
 
-def _period_query(params: Mapping[str, str]) -> str:
-    """The ``from``/``to`` of a request as a query string (for redirects and links)."""
-    kept = [(k, params[k]) for k in ("from", "to") if params.get(k)]
+def _page_state(request: Request) -> str:
+    """The ``from``/``to``/``filter`` of a request as a query string (for redirects)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k in ("from", "to") and v]
+    kept += [("filter", v) for v in request.query_params.getlist("filter")[: MAX_FILTERS + 1]]
     return urlencode(kept)
+
+
+def _filters(request: Request) -> tuple[Filter, ...] | str:
+    """The page's ``filter=name:value`` parameters (as the stats API takes them), or what is
+    wrong with them."""
+    texts = request.query_params.getlist("filter")
+    if len(texts) > MAX_FILTERS:
+        return f"At most {MAX_FILTERS} filters."
+    try:
+        return tuple(parse_filter(text) for text in texts)
+    except ParamError as exc:
+        return f"Bad filter: {exc}."
 
 
 def _dashboard_url(request: Request, slug: str, query: str = "") -> str:
@@ -195,6 +210,19 @@ def _login_form(
     return response
 
 
+def _attempt(request: Request, kind: str, slug: str) -> throttle.Key:
+    return throttle.key(kind, request.client.host if request.client else None, slug)
+
+
+def too_many_text(verdict: throttle.Verdict) -> str:
+    minutes = max(1, -(-verdict.retry_after // 60))
+    unit = "minute" if minutes == 1 else "minutes"
+    return (
+        "Too many failed attempts from your address. "
+        f"Please wait {minutes} {unit} before trying again."
+    )
+
+
 def _parse_period(params: Mapping[str, str], today: datetime) -> DateRange | str:
     try:
         return period_from_params(
@@ -215,6 +243,9 @@ async def _render_dashboard(
     now = datetime.fromtimestamp(_now(), UTC)
     params = dict(request.query_params)
     period = _parse_period(params, now)
+    # A shared link shows the site unfiltered: a filter could narrow its numbers down to
+    # fewer visitors than the breakdown tables are allowed to show.
+    filters = () if public else _filters(request)
     context: dict[str, object] = {
         "root": _root(request),
         "site_name": policy.name,
@@ -224,11 +255,16 @@ async def _render_dashboard(
         "min_visitors": policy.report_min_visitors,
         "form_from": params.get("from", ""),
         "form_to": params.get("to", ""),
+        "chips": [],
+        "filter_params": [],
+        "filter_suffix": "",
     }
     if isinstance(period, str):
         return _page("dashboard.html", 400, error=period, **context)
+    if isinstance(filters, str):
+        return _page("dashboard.html", 400, error=filters, **context)
     interval = view.interval_for(period)
-    query = Query(policy.slug, period)
+    query = Query(policy.slug, period, filters)
     required = sorted(policy.required_category_ids)
     limit = view.PUBLIC_FETCH if public else view.TABLE_ROWS
     data = await rt.store.read_reports(
@@ -236,7 +272,8 @@ async def _render_dashboard(
     )
     min_visitors = policy.report_min_visitors if public else 0
     optional = [c.id for c in policy.categories if not c.required]
-    csv_query = urlencode({"from": period.start, "to": period.end})
+    csv_query = view.page_query(period, filters)[1:]
+    filter_params = [f"{f.name}:{f.value}" for f in filters]
     context.update(
         period=period,
         period_text=view.period_text(period),
@@ -245,10 +282,22 @@ async def _render_dashboard(
         form_to=period.end,
         presets=view.presets(now.date(), period),
         tiles=view.tiles(data.summary),
-        visits=view.visits_chart(data.series, interval),
+        visits=view.visits_chart(data.series, interval, data.previous_series),
         consent=view.consent_chart(data.consents, period, interval, optional),
         consent_totals=data.consents,
-        tables=[view.table(spec, data.tables[spec.name], min_visitors) for spec in view.TABLES],
+        tables=[
+            view.table(
+                spec,
+                data.tables[spec.name],
+                min_visitors,
+                links=None if public else (period, filters),
+            )
+            for spec in view.TABLES
+        ],
+        chips=view.chips(period, filters),
+        clear_filters=view.page_query(period, ()),
+        filter_params=filter_params,
+        filter_suffix="".join("&" + urlencode({"filter": f}) for f in filter_params),
         realtime=data.realtime,
         csv_base=f"{_root(request)}/dashboard/{policy.slug}/csv",
         csv_query=csv_query,
@@ -298,18 +347,26 @@ async def login(request: Request) -> Response:
         or not state.csrf_matches(form.get("csrf"))
     ):
         return _login_form(request, rt, slug, policy, state, now, EXPIRED_FORM, 403)
+    attempt = _attempt(request, "dashboard", slug)
+    verdict = rt.throttle.check(attempt, now)
+    if not verdict.allowed:  # the token is not even looked at
+        response = _login_form(request, rt, slug, policy, state, now, too_many_text(verdict), 429)
+        response.headers["Retry-After"] = str(verdict.retry_after)
+        return response
     session = open_session(form.get("token", ""), rt.policies, rt.settings.admin_token, now)
-    if session is None:
+    if session is None or (
+        policy is None and not is_admin_session(session, rt.settings.admin_token)
+    ):
+        rt.throttle.failed(attempt, now)
         return _login_form(request, rt, slug, policy, state, now, WRONG_TOKEN, 403)
     if policy is None:
-        if is_admin_session(session, rt.settings.admin_token):
-            return _message(request, 404, "Unknown site", "No site has this name.", None)
-        return _login_form(request, rt, slug, policy, state, now, WRONG_TOKEN, 403)
+        rt.throttle.succeeded(attempt)
+        return _message(request, 404, "Unknown site", "No site has this name.", None)
     if not may_read(session, policy, rt.settings.admin_token):
+        rt.throttle.failed(attempt, now)
         return _login_form(request, rt, slug, policy, state, now, WRONG_TOKEN, 403)
-    response = RedirectResponse(
-        _dashboard_url(request, policy.slug, _period_query(dict(request.query_params))), 303
-    )
+    rt.throttle.succeeded(attempt)
+    response = RedirectResponse(_dashboard_url(request, policy.slug, _page_state(request)), 303)
     _set_session(request, response, rt, session)  # a new session: a new CSRF value
     return response
 
@@ -393,10 +450,12 @@ async def csv_export(request: Request) -> Response:
     report = request.path_params["report"]
     if report not in CSV_REPORTS:
         return _message(request, 404, "Unknown report", "There is no such report.", None)
-    params = {k: v for k in ("from", "to", "interval") if (v := request.query_params.get(k))}
+    params = [(k, v) for k in ("from", "to", "interval") if (v := request.query_params.get(k))]
+    if report != "consents":  # consent decisions are not visits: filters do not apply
+        params += [("filter", v) for v in request.query_params.getlist("filter")[:MAX_FILTERS]]
     if report not in ("summary", "timeseries", "consents"):
-        params["limit"] = "1000"
-    params["format"] = "csv"
+        params.append(("limit", "1000"))
+    params.append(("format", "csv"))
     status, headers, body = await _subrequest(
         request, f"/api/sites/{policy.slug}/stats/{report}", urlencode(params)
     )
@@ -459,9 +518,17 @@ async def _subrequest(request: Request, path: str, query: str) -> tuple[int, dic
 async def shared(request: Request) -> Response:
     rt = runtime(request)
     slug = request.path_params["site"]
-    grant = _shares(rt).read(request.path_params["token"], slug, _now())
+    now = _now()
+    attempt = _attempt(request, "share", slug)
+    verdict = rt.throttle.check(attempt, now)
+    if not verdict.allowed:
+        response = _message(request, 429, "Too many attempts", too_many_text(verdict), None)
+        response.headers["Retry-After"] = str(verdict.retry_after)
+        return response
+    grant = _shares(rt).read(request.path_params["token"], slug, now)
     policy = rt.policies.by_slug(slug)
     if grant is None or policy is None:
+        rt.throttle.failed(attempt, now)
         return _message(
             request, 404, "Link not valid", "This link is not valid or has expired.", None
         )

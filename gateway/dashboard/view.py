@@ -11,14 +11,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Final, Literal
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 
 from gateway.dashboard import charts
+from gateway.reports import definitions as d
 from gateway.reports import queries
+from gateway.reports.countries import country_name
 from gateway.reports.periods import MAX_HOUR_DAYS, DateRange, Slot, slots
 from gateway.reports.queries import Query
-from gateway.reports.source import Interval, ReportSource
+from gateway.reports.source import Filter, Interval, ReportSource
 
 TABLE_ROWS: Final = 10  # rows shown per breakdown table
 PUBLIC_FETCH: Final = 100  # rows read for a public table before small rows are hidden
@@ -155,29 +158,128 @@ class TableSpec:
     label: str
     columns: tuple[Column, ...]
     empty_label: str = "(not set)"
+    filter: str = ""  # the stats API filter a row of this table sets (``filter=name:value``)
 
 
 VISITORS = Column("Visitors", "visitors")
 VISITS = Column("Visits", "visits")
 TABLES: Final[tuple[TableSpec, ...]] = (
-    TableSpec("pages", "Pages", "Page", (VISITORS, Column("Views", "pageviews"))),
-    TableSpec("page_titles", "Page titles", "Title", (VISITORS, Column("Views", "pageviews"))),
+    TableSpec("pages", "Pages", "Page", (VISITORS, Column("Views", "pageviews")), filter="page"),
+    TableSpec(
+        "page_titles",
+        "Page titles",
+        "Title",
+        (VISITORS, Column("Views", "pageviews")),
+        filter="page_title",
+    ),
     TableSpec(
         "entry_pages",
         "Entry pages",
         "Page",
         (VISITORS, Column("Entries", "visits"), Column("Bounce rate", "bounce_rate", "percent")),
+        filter="entry_page",
     ),
-    TableSpec("referrers", "Referrers", "Source", (VISITORS, VISITS), "Direct entry"),
-    TableSpec("campaigns", "Campaigns", "Campaign", (VISITORS, VISITS)),
-    TableSpec("countries", "Countries", "Country", (VISITORS, VISITS)),
-    TableSpec("browsers", "Browsers", "Browser", (VISITORS, VISITS)),
-    TableSpec("os", "Operating systems", "System", (VISITORS, VISITS)),
-    TableSpec("devices", "Devices", "Device type", (VISITORS, VISITS)),
     TableSpec(
-        "events", "Events", "Category / action / name", (VISITORS, Column("Events", "events"))
+        "referrers", "Referrers", "Source", (VISITORS, VISITS), "Direct entry", filter="referrer"
+    ),
+    TableSpec("campaigns", "Campaigns", "Campaign", (VISITORS, VISITS), filter="campaign"),
+    TableSpec("countries", "Countries", "Country", (VISITORS, VISITS), filter="country"),
+    TableSpec("browsers", "Browsers", "Browser", (VISITORS, VISITS), filter="browser"),
+    TableSpec("os", "Operating systems", "System", (VISITORS, VISITS), filter="os"),
+    TableSpec("devices", "Devices", "Device type", (VISITORS, VISITS), filter="device"),
+    TableSpec(
+        "events",
+        "Events",
+        "Category / action / name",
+        (VISITORS, Column("Events", "events")),
+        filter="event",
     ),
 )
+
+
+# -- filters -----------------------------------------------------------------------------------
+
+FILTER_LABELS: Final[Mapping[str, str]] = {
+    "page": "Page",
+    "page_title": "Page title",
+    "entry_page": "Entry page",
+    "exit_page": "Exit page",
+    "referrer": "Referrer",
+    "referrer_type": "Channel",
+    "campaign": "Campaign",
+    "search_engine": "Search engine",
+    "social_network": "Social network",
+    "website": "Website",
+    "country": "Country",
+    "browser": "Browser",
+    "os": "Operating system",
+    "device": "Device type",
+    "resolution": "Screen resolution",
+    "language": "Language",
+    "event": "Event",
+    "event_category": "Event category",
+    "event_action": "Event action",
+    "event_name": "Event name",
+    "outlink": "Outlink",
+    "download": "Download",
+    "search": "Site search",
+}
+
+
+@dataclass(frozen=True)
+class Chip:
+    """An active filter as the page shows it, with the link that removes it."""
+
+    label: str
+    value: str
+    remove: str  # query string (with a leading "?") of the page without this filter
+
+
+def page_query(period: DateRange | None, filters: Sequence[Filter]) -> str:
+    """``?from=..&to=..&filter=name:value...``: the state of a dashboard page as a query
+    string (URL-encoded; the template escapes it again for the attribute)."""
+    pairs: list[tuple[str, str]] = []
+    if period is not None:
+        pairs += [("from", period.start), ("to", period.end)]
+    pairs += [("filter", f"{f.name}:{f.value}") for f in filters]
+    return "?" + urlencode(pairs)
+
+
+def with_filter(filters: Sequence[Filter], added: Filter) -> tuple[Filter, ...]:
+    """``filters`` with ``added`` in place of any filter of the same name (a second country
+    would match nothing), appended otherwise."""
+    return (*(f for f in filters if f.name != added.name), added)
+
+
+def filter_value_text(f: Filter) -> str:
+    if f.name == "country":
+        return f"{country_name(f.value.upper())} ({f.value.upper()})" if f.value else "Unknown"
+    if f.name == "event":
+        return " / ".join(part for part in f.value.split(d.EVENT_SEPARATOR) if part)
+    if f.name == "referrer" and not f.value:
+        return "Direct entry"
+    return f.value or "(not set)"
+
+
+def chips(period: DateRange | None, filters: Sequence[Filter]) -> list[Chip]:
+    return [
+        Chip(
+            FILTER_LABELS.get(f.name, f.name),
+            filter_value_text(f),
+            page_query(period, [g for g in filters if g != f]),
+        )
+        for f in filters
+    ]
+
+
+def row_filter(spec: TableSpec, row: Mapping[str, object]) -> Filter | None:
+    """The filter that narrows the dashboard to one breakdown row."""
+    if not spec.filter:
+        return None
+    if spec.name == "events":
+        parts = (row.get("category"), row.get("action"), row.get("name"))
+        return Filter("event", d.EVENT_SEPARATOR.join(str(p or "") for p in parts))
+    return Filter(spec.filter, str(row.get("value") or ""))
 
 
 @dataclass(frozen=True)
@@ -186,6 +288,7 @@ class ReportData:
 
     summary: Mapping[str, object]
     series: Sequence[Mapping[str, object]]
+    previous_series: Sequence[Mapping[str, object]]
     tables: Mapping[str, Sequence[Mapping[str, object]]]
     consents: Mapping[str, object]
     realtime: Mapping[str, object] | None = None
@@ -203,6 +306,7 @@ def collect(
     return ReportData(
         summary=queries.summary(src, query, compare=True),
         series=queries.timeseries(src, query, interval),
+        previous_series=queries.timeseries(src, query.previous(), interval),
         tables={t.name: queries.breakdown(src, query, t.name, table_limit) for t in TABLES},
         consents=queries.consents(src, query.site, query.period, list(required_categories)),
         realtime=None if now is None else queries.realtime(src, query.site, now, 0),
@@ -274,44 +378,88 @@ class ChartView:
     """An SVG chart and the same numbers as a table (the accessible alternative)."""
 
     svg: Markup
-    legend: tuple[str, ...]
+    legend: tuple[tuple[str, str], ...]  # (name, swatch class)
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     empty: bool = False
 
 
-def visits_chart(rows: Sequence[Mapping[str, object]], interval: Interval) -> ChartView:
+PREVIOUS_VISITS: Final = "visits, previous period"
+
+
+def aligned(
+    previous: Sequence[Mapping[str, object]], n: int, interval: Interval
+) -> tuple[list[int | None], list[str]]:
+    """The previous period's visits and point labels, by position in the period: point ``i``
+    of the previous period against point ``i`` of this one (None where it has fewer)."""
+    values: list[int | None] = []
+    labels: list[str] = []
+    for i in range(n):
+        if i < len(previous):
+            values.append(_int(previous[i].get("visits")))
+            labels.append(slot_texts(str(previous[i]["date"]), interval)[0])
+        else:
+            values.append(None)
+            labels.append("")
+    return values, labels
+
+
+def visits_chart(
+    rows: Sequence[Mapping[str, object]],
+    interval: Interval,
+    previous: Sequence[Mapping[str, object]] | None = None,
+) -> ChartView:
+    """Visits and page views per point; with ``previous`` (the time series of the period just
+    before, same interval) also that period's visits as a faint dashed line."""
     labels, ticks = [], []
     visits: list[float | None] = []
     views: list[float | None] = []
     table: list[tuple[str, ...]] = []
-    for row in rows:
+    before, before_labels = aligned(previous or (), len(rows), interval)
+    for i, row in enumerate(rows):
         full, short = slot_texts(str(row["date"]), interval)
         labels.append(full)
         ticks.append(short)
         v, p = _int(row.get("visits")), _int(row.get("pageviews"))
         visits.append(v)
         views.append(p)
-        table.append((full, fmt_int(_int(row.get("visitors"))), fmt_int(v), fmt_int(p)))
+        cells: tuple[str, ...] = (full, fmt_int(_int(row.get("visitors"))), fmt_int(v), fmt_int(p))
+        if previous is not None:
+            cells += (fmt_int(before[i]),)
+        table.append(cells)
     total_visits, total_views = sum(v or 0 for v in visits), sum(p or 0 for p in views)
     unit = {"hour": "hour", "day": "day", "week": "week", "month": "month"}[interval]
+    series = [charts.Series("visits", tuple(visits)), charts.Series("page views", tuple(views))]
+    legend = [("Visits", "s0"), ("Page views", "s1")]
+    columns = ["Period", "Visitors", "Visits", "Page views"]
+    desc = (
+        f"Line chart, one point per {unit}: {total_visits:,} visits and "
+        f"{total_views:,} page views in all."
+    )
+    if previous is not None:
+        series.append(
+            charts.Series(PREVIOUS_VISITS, tuple(before), tuple(before_labels), "previous")
+        )
+        legend.append(("Visits, previous period", "s-previous"))
+        columns.append("Visits, previous period")
+        desc += (
+            f" A dashed line shows the visits of the previous period, "
+            f"{sum(v or 0 for v in before):,} in all, point by point."
+        )
     svg = charts.responsive_chart(
         labels,
-        [charts.Series("visits", tuple(visits)), charts.Series("page views", tuple(views))],
+        series,
         chart_id="visits-chart",
         title="Visits and page views",
-        desc=(
-            f"Line chart, one point per {unit}: {total_visits:,} visits and "
-            f"{total_views:,} page views in all. The table below has every value."
-        ),
+        desc=desc + " The table below has every value.",
         tick_labels=ticks,
         integer=True,
         fill_first=True,
     )
     return ChartView(
         svg,
-        ("Visits", "Page views"),
-        ("Period", "Visitors", "Visits", "Page views"),
+        tuple(legend),
+        tuple(columns),
         tuple(table),
         empty=total_visits == 0 and total_views == 0,
     )
@@ -394,7 +542,7 @@ def consent_chart(
     choices = report.get("choices")
     return ChartView(
         svg,
-        tuple(categories),
+        tuple((c, f"s{i}") for i, c in enumerate(categories)),
         ("Period", *categories),
         table,
         empty=not choices or not categories,
@@ -410,6 +558,7 @@ class TableRow:
     detail: str
     cells: tuple[str, ...]
     bar: int  # 0..20: the bar behind the row, in 5 % steps of the largest first column
+    href: str = ""  # the dashboard filtered to this row ("" when rows are not links)
 
 
 @dataclass(frozen=True)
@@ -444,9 +593,11 @@ def table(
     rows: Sequence[Mapping[str, object]],
     min_visitors: int = 0,
     limit: int = TABLE_ROWS,
+    links: tuple[DateRange, Sequence[Filter]] | None = None,
 ) -> Table:
     """A breakdown table: rows with fewer than ``min_visitors`` visitors are left out (public
-    dashboards) and counted in ``hidden``; at most ``limit`` rows are kept."""
+    dashboards) and counted in ``hidden``; at most ``limit`` rows are kept. With ``links``
+    (the page's period and filters) every row links to the page filtered to it."""
     kept = [r for r in rows if _int(r.get("visitors")) >= min_visitors]
     hidden = len(rows) - len(kept)
     kept = kept[:limit]
@@ -456,7 +607,11 @@ def table(
         label, detail = row_label(spec, row)
         first = _int(row.get(spec.columns[0].key))
         bar = round(20 * first / largest) if largest else 0
-        out.append(TableRow(label, detail, tuple(_cell(c, row) for c in spec.columns), bar))
+        href = ""
+        chosen = row_filter(spec, row) if links is not None else None
+        if links is not None and chosen is not None:
+            href = page_query(links[0], with_filter(links[1], chosen))
+        out.append(TableRow(label, detail, tuple(_cell(c, row) for c in spec.columns), bar, href))
     return Table(spec, tuple(out), hidden, (spec.label, *(c.title for c in spec.columns)))
 
 

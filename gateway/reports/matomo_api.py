@@ -18,6 +18,7 @@ authentication) and Matomo's body ``{"result": "error", "message": ...}``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.api.auth import bearer_token
+from gateway.dashboard import throttle
 from gateway.net.body import BodyTooLarge, read_body
 from gateway.reports import definitions as d
 from gateway.reports.countries import country_name
@@ -83,14 +85,18 @@ SEGMENTS: Final[Mapping[str, tuple[str, Callable[[str], str]]]] = {
 
 
 class MatomoError(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.retry_after = retry_after
 
 
-def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"result": "error", "message": message}, status_code=status)
+def error(status: int, message: str, retry_after: int | None = None) -> JSONResponse:
+    headers = None if retry_after is None else {"Retry-After": str(retry_after)}
+    return JSONResponse(
+        {"result": "error", "message": message}, status_code=status, headers=headers
+    )
 
 
 def parse_segment(segment: str) -> tuple[Filter, ...]:
@@ -348,7 +354,7 @@ async def api(request: Request) -> Response:
     try:
         return await _api(request)
     except MatomoError as exc:
-        return error(exc.status, exc.message)
+        return error(exc.status, exc.message, exc.retry_after)
 
 
 async def _api(request: Request) -> Response:
@@ -371,7 +377,14 @@ async def _api(request: Request) -> Response:
         raise MatomoError(400, "idSite must be the integer id of one website.")
     policy = rt.policies.by_idsite(int(id_site))
     token = params.get("token_auth") or bearer_token(request.headers.get("authorization"))
+    now = time.time()
+    attempt = throttle.key("matomo", request.client.host if request.client else None, id_site)
+    blocked = rt.throttle.check(attempt, now)
+    if not blocked.allowed:
+        raise MatomoError(429, throttle.TOO_MANY, blocked.retry_after)
     verdict = access(token or None, policy, rt.settings.admin_token)
+    if verdict == "forbidden":
+        rt.throttle.failed(attempt, now)
     if verdict == "missing":
         raise MatomoError(401, "You must be logged in to access this functionality: token_auth.")
     if verdict == "unknown":

@@ -125,10 +125,11 @@ class Delta:
         return {k: unpack(v, len(DAY_METRICS)) for k, v in self.rows.items() if v and len(k) == 4}
 
     def blocks(self, block: Callable[[str], str]) -> dict[DayKey, list[int]]:
-        """The rollup_days changes summed per week or month (``block`` names its first day)."""
+        """The rollup_days changes summed per week or month (``block`` names its first day).
+        Context rows (negative ``dim``) are kept per day only."""
         summed: dict[DayKey, int] = {}
         for k, v in self.rows.items():
-            if v and len(k) == 4:
+            if v and len(k) == 4 and k[1] >= 0:
                 site, dim, day, value = k
                 key = (site, dim, block(day), value)
                 summed[key] = summed.get(key, 0) + v
@@ -144,8 +145,34 @@ class Delta:
         return {k: unpack(v, len(HOUR_METRICS)) for k, v in self.rows.items() if v and len(k) == 2}
 
 
-def visit_rows(visits: Iterable[Visit], intern: Intern) -> Rows:
-    """What visits contribute, except distinct visitors (see ``visitor_day_rows``)."""
+def _contexts(visit: Visit, intern: Intern, contexts: Sequence[d.Dimension]) -> list[int]:
+    """The value ids of the visit's context dimensions (``d.CONTEXT_DIMENSIONS``)."""
+    if not contexts:
+        return []
+    return [intern(dim.code, text) for dim, text in visit_values(visit) if dim in contexts]
+
+
+def _in_contexts(key: DayKey, context_ids: Sequence[int]) -> list[DayKey]:
+    """A daily row's copies inside the visit's contexts (not the totals, nor the context
+    dimensions' own rows: those are the context's totals already)."""
+    site, code, day, value = key
+    if code == d.TOTAL or code in _CONTEXT_CODES:
+        return []
+    return [(site, d.context_code(c, code), day, value) for c in context_ids]
+
+
+_CONTEXT_CODES: Final = frozenset(
+    dim.code for dim in d.VISIT_DIMENSIONS if dim.filter in d.CONTEXT_FILTERS
+)
+
+
+def visit_rows(
+    visits: Iterable[Visit],
+    intern: Intern,
+    contexts: Sequence[d.Dimension] = d.CONTEXT_DIMENSIONS,
+) -> Rows:
+    """What visits contribute, except distinct visitors (see ``visitor_day_rows``); with the
+    context rows of ``contexts``."""
     rows: Rows = {}
     for visit in visits:
         day, site = visit.day, visit.site
@@ -158,6 +185,9 @@ def visit_rows(visits: Iterable[Visit], intern: Intern) -> Rows:
         )
         keys: list[RowKey] = [(site, d.TOTAL, day, 0), (site, visit.hour)]
         keys += [(site, dim.code, day, intern(dim.code, text)) for dim, text in visit_values(visit)]
+        context_ids = _contexts(visit, intern, contexts)
+        if context_ids:
+            keys += [c for k in keys if len(k) == 4 for c in _in_contexts(k, context_ids)]
         for key in keys:
             rows[key] = rows.get(key, 0) + metrics
         for code, counts in visit.keys.items():
@@ -168,20 +198,30 @@ def visit_rows(visits: Iterable[Visit], intern: Intern) -> Rows:
                 # pack((0, 1, 0, 0, 0, 0, hits, total, n))
                 packed = (1 << LANE) + (hits << 6 * LANE) + (total << 7 * LANE) + (n << 8 * LANE)
                 rows[key] = rows.get(key, 0) + packed
+                for copy in _in_contexts(key, context_ids):
+                    rows[copy] = rows.get(copy, 0) + packed
     return rows
 
 
-def visitor_day_rows(visits: Sequence[Visit], intern: Intern) -> set[RowKey]:
+def visitor_day_rows(
+    visits: Sequence[Visit],
+    intern: Intern,
+    contexts: Sequence[d.Dimension] = d.CONTEXT_DIMENSIONS,
+) -> set[RowKey]:
     """The rows in which one visitor's visits of one day count that visitor (once each)."""
     rows: set[RowKey] = set()
     for visit in visits:
         site, day = visit.site, visit.day
-        rows.add((site, d.TOTAL, day, 0))
         rows.add((site, visit.hour))
-        for dim, text in visit_values(visit):
-            rows.add((site, dim.code, day, intern(dim.code, text)))
+        own: list[DayKey] = [(site, d.TOTAL, day, 0)]
+        own += [(site, dim.code, day, intern(dim.code, text)) for dim, text in visit_values(visit)]
         for code, counts in visit.keys.items():
-            rows.update((site, code, day, value_id) for value_id in counts)
+            own += [(site, code, day, value_id) for value_id in counts]
+        rows.update(own)
+        context_ids = _contexts(visit, intern, contexts)
+        if context_ids:
+            for key in own:
+                rows.update(_in_contexts(key, context_ids))
     return rows
 
 

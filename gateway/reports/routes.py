@@ -8,6 +8,7 @@ numbers come from ``gateway.reports.queries`` over the store's report source. Ev
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Final, TypeVar
@@ -17,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.api.auth import bearer_token
+from gateway.dashboard import throttle
 from gateway.errors import json_error
 from gateway.policy import Policy
 from gateway.reports import definitions as d
@@ -38,9 +40,17 @@ def _now() -> datetime:
 
 def _policy(request: Request) -> Policy | Response:
     rt = runtime(request)
-    policy = rt.policies.by_slug(request.path_params["site"])
+    slug = request.path_params["site"]
+    policy = rt.policies.by_slug(slug)
     token = bearer_token(request.headers.get("authorization"))
+    now = time.time()
+    attempt = throttle.key("stats", request.client.host if request.client else None, slug)
+    blocked = rt.throttle.check(attempt, now)
+    if not blocked.allowed:
+        return json_error(429, throttle.TOO_MANY, {"Retry-After": str(blocked.retry_after)})
     verdict = access(token, policy, rt.settings.admin_token)
+    if verdict == "forbidden":
+        rt.throttle.failed(attempt, now)
     if verdict == "missing":
         return json_error(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     if verdict == "unknown":

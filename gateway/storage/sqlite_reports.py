@@ -13,6 +13,7 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Final, Literal
 
@@ -53,9 +54,26 @@ class SQLiteReportSource:
         self.conn = conn
         self.engine = engine
         self._scans: dict[tuple[object, ...], tuple[int, ...]] = {}
+        self._complete: set[int] | None = None
 
     def _raw(self, filters: Filters) -> bool:
         return bool(filters) or self.engine == "raw"
+
+    def _context(self, filters: Filters) -> tuple[d.Dimension, str, int | None] | None:
+        """(dimension, stored value, value id) of a single filter that context rows answer;
+        None when the filter needs the visits."""
+        if self.engine == "raw" or len(filters) != 1:
+            return None
+        dim = d.BY_FILTER.get(filters[0].name)
+        if dim is None or dim not in d.CONTEXT_DIMENSIONS:
+            return None
+        if self._complete is None:
+            found = self.conn.execute("SELECT dim FROM rollup_contexts").fetchall()
+            self._complete = {int(r[0]) for r in found}
+        if dim.code not in self._complete:
+            return None
+        value = filters[0].value.upper() if dim.name == "countries" else filters[0].value
+        return dim, value, self._value_id(dim.code, value)
 
     # -- filters -----------------------------------------------------------------------------
 
@@ -114,7 +132,18 @@ class SQLiteReportSource:
         return found
 
     def totals(self, site: str, first: str, last: str, filters: Filters) -> Totals:
-        if self._raw(filters):
+        context = self._context(filters)
+        if context is not None:  # the context value's own row holds its visits' totals
+            dim, _, value_id = context
+            if value_id is None:
+                return Totals()
+            row = self.conn.execute(
+                "SELECT SUM(visits), SUM(pageviews), SUM(actions), SUM(bounces), SUM(duration) "
+                "FROM rollup_days WHERE site = ? AND dim = ? AND value = ? "
+                "AND day BETWEEN ? AND ?",
+                (site, dim.code, value_id, first, last),
+            ).fetchone()
+        elif self._raw(filters):
             return Totals(*self._scan(site, first, last, filters)[:5])
         else:
             row = self.conn.execute(
@@ -160,6 +189,18 @@ class SQLiteReportSource:
     def series(
         self, site: str, first: str, last: str, interval: Interval, filters: Filters
     ) -> list[Bucket]:
+        context = self._context(filters)
+        if context is not None and interval == "day":
+            dim, _, value_id = context
+            if value_id is None:
+                return []
+            rows = self.conn.execute(
+                "SELECT day, visitors, visits, pageviews, actions, bounces, duration "
+                "FROM rollup_days WHERE site = ? AND dim = ? AND value = ? "
+                "AND day BETWEEN ? AND ? ORDER BY day",
+                (site, dim.code, value_id, first, last),
+            ).fetchall()
+            return [Bucket(str(r[0]), int(r[1]), _totals(r[2:])) for r in rows]
         if self._raw(filters):
             return self._raw_series(site, first, last, interval, filters)
         if interval == "hour":
@@ -227,26 +268,76 @@ class SQLiteReportSource:
         limit: int | None,
         values: Sequence[str] | None = None,
     ) -> list[RowData]:
-        if self._raw(filters):
-            found: list[RowData] = []
+        context = self._context(filters)
+        if context is not None:
+            found = self._context_rows(site, dims, first, last, limit, values, context)
+        elif self._raw(filters):
+            found = []
             for code in dims:
                 found += self._raw_rows(site, d.BY_CODE[code], first, last, filters, values)
-            found.sort(key=lambda r: (-r.visits, -r.hits, r.value_id))
-            return found[:limit] if limit is not None else found
-        # Read whole months and weeks where the period has them, then the days left over;
-        # aggregate and cut, and only then look up the texts of the rows that are left.
+        else:
+            return self._rollup_rows(site, dims, dims, first, last, limit, values)
+        found.sort(key=lambda r: (-r.visits, -r.hits, r.value_id))
+        return found[:limit] if limit is not None else found
+
+    def _context_rows(
+        self,
+        site: str,
+        dims: Sequence[int],
+        first: str,
+        last: str,
+        limit: int | None,
+        values: Sequence[str] | None,
+        context: tuple[d.Dimension, str, int | None],
+    ) -> list[RowData]:
+        """Rows within the visits of one context value: the context rows of the other
+        dimensions, and the value's own row of the context dimension."""
+        dim, text, value_id = context
+        if value_id is None:
+            return []
+        found: list[RowData] = []
+        others = [code for code in dims if code != dim.code]
+        if others:
+            stored = [d.context_code(value_id, code) for code in others]
+            found += [
+                replace(r, dim=d.context_of(r.dim)[1])
+                for r in self._rollup_rows(site, stored, others, first, last, limit, values, True)
+            ]
+        if dim.code in dims and (values is None or text in values):
+            found += self._rollup_rows(site, [dim.code], [dim.code], first, last, None, [text])
+        return found
+
+    def _rollup_rows(
+        self,
+        site: str,
+        dims: Sequence[int],
+        value_dims: Sequence[int],
+        first: str,
+        last: str,
+        limit: int | None,
+        values: Sequence[str] | None,
+        days_only: bool = False,
+    ) -> list[RowData]:
+        """Rows of the stored ``dims`` (``value_dims``: the dimensions their value texts
+        belong to). Reads whole months and weeks where the period has them (unless
+        ``days_only``: context rows are kept per day), then the days left over; aggregates
+        and cuts, and only then looks up the texts of the rows that are left."""
         marks = ", ".join("?" for _ in dims)
         picked = ""
         picked_args: list[object] = []
         if values is not None:
             picked = (
-                f" AND value IN (SELECT id FROM dim_values WHERE dim IN ({marks}) "
+                f" AND value IN (SELECT id FROM dim_values WHERE dim IN "
+                f"({', '.join('?' for _ in value_dims)}) "
                 f"AND value IN ({', '.join('?' for _ in values)}))"
             )
-            picked_args = [*dims, *values]
+            picked_args = [*value_dims, *values]
         parts: list[str] = []
         args: list[object] = []
-        blocks = cover(DateRange(date.fromisoformat(first), date.fromisoformat(last)))
+        period = DateRange(date.fromisoformat(first), date.fromisoformat(last))
+        blocks = cover(period)
+        if days_only:
+            blocks = replace(blocks, months=(), weeks=(), days=((period.first, period.last),))
         for table, starts in (("rollup_months", blocks.months), ("rollup_weeks", blocks.weeks)):
             if starts:
                 parts.append(

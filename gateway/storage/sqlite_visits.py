@@ -14,11 +14,13 @@ timeout a hit is ingested under matters; changing it does not recompute older vi
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
+from gateway.reports import definitions as d
 from gateway.reports import rollups
 from gateway.reports.rollups import Delta
 from gateway.reports.sessions import (
@@ -34,6 +36,8 @@ from gateway.reports.sessions import (
     visit_of_hit,
 )
 from gateway.tracking.record import HitRecord
+
+log = logging.getLogger("gateway")
 
 DEFAULT_TIMEOUT_S: Final = 30 * 60
 # Dictionary ids cached in memory (value ids are never reused, so a cache cannot go stale).
@@ -498,3 +502,90 @@ def _write(conn: sqlite3.Connection, batch: _Batch) -> None:
             batch.moved,
         )
     write_delta(conn, batch.delta)
+
+
+# -- context rows --------------------------------------------------------------------------------
+
+CONTEXT_FLUSH: Final = 5_000  # visitor-days whose context rows are summed before a write
+
+
+def sync_contexts(conn: sqlite3.Connection, dictionary: Dictionary) -> None:
+    """Make the context rows in ``rollup_days`` match ``definitions.CONTEXT_DIMENSIONS``.
+
+    Ingest writes the context rows of every listed dimension, so a dimension newly listed
+    needs its rows for the visits stored before (one pass over the visits, in one
+    transaction: a pass cut short leaves nothing half done), and a dimension no longer
+    listed has its rows removed. ``rollup_contexts`` records which are complete; reports
+    answer a filter from context rows only for those. Runs when the store opens, before
+    anything is ingested.
+    """
+    done = {int(r[0]) for r in conn.execute("SELECT dim FROM rollup_contexts")}
+    wanted = {dim.code: dim for dim in d.CONTEXT_DIMENSIONS}
+    if done == set(wanted):
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for code in done - set(wanted):
+            conn.execute(
+                "DELETE FROM rollup_days WHERE dim < 0 AND (-dim) / ? IN "
+                "(SELECT id FROM dim_values WHERE dim = ?)",
+                (d.CONTEXT_SHIFT, code),
+            )
+            conn.execute("DELETE FROM rollup_contexts WHERE dim = ?", (code,))
+        for code in sorted(set(wanted) - done):
+            count = _fill_context(conn, dictionary.bind(conn), wanted[code])
+            conn.execute(
+                "INSERT INTO rollup_contexts (dim, complete_since) VALUES (?, datetime('now'))",
+                (code,),
+            )
+            if count:
+                log.info("filled in %s context rows for %d visits", wanted[code].name, count)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        dictionary.rolled_back()
+        raise
+    dictionary.committed()
+
+
+def _fill_context(conn: sqlite3.Connection, intern: Dictionary, dim: d.Dimension) -> int:
+    """Add the context rows of ``dim`` for every stored visit: per visitor-day, what the visits
+    contribute with the context minus what they contribute without it."""
+    delta = Delta()
+    pending = 0
+    count = 0
+    group: list[Visit] = []
+
+    def add(visits: list[Visit]) -> None:
+        delta.change(
+            rollups.visit_rows(visits, intern, ()), rollups.visit_rows(visits, intern, (dim,))
+        )
+        delta.visitors(
+            rollups.visitor_day_rows(visits, intern, ()),
+            rollups.visitor_day_rows(visits, intern, (dim,)),
+        )
+
+    # by day: a flush then covers a few days, whose rows it sums before writing them
+    cursor = conn.execute(f"{_SELECT_VISIT} ORDER BY site, day, visitor")
+    for row in cursor:
+        visit = visit_from_row(row)
+        count += 1
+        same = (
+            group
+            and visit.visitor is not None
+            and (group[0].site, group[0].visitor, group[0].day)
+            == (visit.site, visit.visitor, visit.day)
+        )
+        if group and not same:
+            add(group)
+            group = []
+            pending += 1
+            if pending >= CONTEXT_FLUSH:
+                write_delta(conn, delta)
+                delta = Delta()
+                pending = 0
+        group.append(visit)
+    if group:
+        add(group)
+    write_delta(conn, delta)
+    return count

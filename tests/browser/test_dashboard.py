@@ -149,7 +149,8 @@ def test_login_shows_the_scenarios_tiles_and_chart_under_the_csp(env: Env) -> No
 
     page.get_by_text("Show the numbers as a table").first.click()
     row = page.locator("table.data tr", has_text=day_text(FIRST_DAY)).first
-    assert row.locator("td").all_inner_texts() == ["2", "2", "3"]  # visitors, visits, views
+    # visitors, visits, views, and the visits of the same day of the previous (empty) week
+    assert row.locator("td").all_inner_texts() == ["2", "2", "3", "0"]
 
     # The stored XSS attempts are plain text: visible as typed, nothing injected or run.
     titles = page.locator('[data-table="page_titles"]')
@@ -208,3 +209,24 @@ def test_shared_link_is_public_read_only_and_hides_small_rows(env: Env) -> None:
         no_horizontal_scroll(page)
         visitor.assert_clean()
         page.context.close()
+
+
+def test_clicking_a_row_filters_and_the_chip_removes_it(env: Env) -> None:
+    watched = open_page(env, java_script_enabled=False)  # plain links and forms suffice
+    page = watched.page
+    log_in(watched, env)
+    page.locator('[data-table="pages"]').get_by_role("link", name="/pricing", exact=True).click()
+    page.locator(".chips").wait_for()
+    assert "filter=page%3A%2Fpricing" in page.url
+    tiles = {m: page.locator(f'[data-metric="{m}"] .tile-value').inner_text() for m in TOTALS}
+    assert (tiles["visits"], tiles["pageviews"], tiles["visitors"]) == ("2", "5", "2")
+    assert page.locator(".chip .chip-value").inner_text() == "/pricing"
+    # the date form keeps the filter
+    page.get_by_role("button", name="Show").click()
+    assert page.locator('[data-metric="visits"] .tile-value').inner_text() == "2"
+    page.get_by_role("link", name="Remove the filter Page: /pricing").click()
+    assert page.locator(".chip").count() == 0
+    assert page.locator('[data-metric="visits"] .tile-value').inner_text() == TOTALS["visits"]
+    no_horizontal_scroll(page)
+    watched.assert_clean()
+    page.context.close()

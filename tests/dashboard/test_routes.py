@@ -248,8 +248,8 @@ def test_dashboard_shows_the_scenarios_numbers(scenario: TestClient) -> None:
     assert f"<title>3 Mar 2026, page views: {day1_views}</title>" in html
     assert "<title>1 Mar 2026, visits: 0</title>" in html
     assert re.search(r"<th scope=\"row\">3 Mar 2026</th><td>2</td><td>2</td><td>4</td>", html)
-    assert re.search(r'<span class="label">/</span></th><td class="num">3</td>', html)
-    assert re.search(r'<span class="label">/contact</span></th><td class="num">1</td>', html)
+    assert re.search(r'class="label"[^>]*>/</a></th><td class="num">3</td>', html)
+    assert re.search(r'class="label"[^>]*>/contact</a></th><td class="num">1</td>', html)
     assert 'aria-current="true"' not in html  # no preset: the period is from the query
     assert "1 Mar – 7 Mar 2026" in html
 
@@ -415,3 +415,14 @@ def test_long_range_uses_weeks_and_one_day_uses_hours(scenario: TestClient) -> N
 
 def _form_type() -> dict[str, str]:
     return {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def test_visits_chart_shows_the_previous_period(scenario: TestClient) -> None:
+    login(scenario, ADMIN)
+    html = scenario.get("/dashboard/demo?from=2026-03-03&to=2026-03-04").text
+    # 3..4 Mar against 1..2 Mar, point by point: 2 Mar had the scenario's first 2 visits
+    assert "<title>3 Mar 2026, visits: 2</title>" in html
+    assert "<title>1 Mar 2026, visits, previous period: 0</title>" in html
+    assert "<title>2 Mar 2026, visits, previous period: 2</title>" in html
+    assert 'class="series series-previous"' in html
+    assert '<span class="sw s-previous"></span>Visits, previous period' in html

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import date
 
 import pytest
 
 from gateway.dashboard import view
 from gateway.reports.periods import DateRange, slots
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.mark.parametrize(
@@ -183,3 +186,43 @@ def test_visits_chart_table_matches_the_series() -> None:
     assert "2 visits and 3 page views in all" in chart.svg
     assert not chart.empty
     assert view.visits_chart(rows[1:], "day").empty
+
+
+def test_visits_chart_draws_the_previous_period_by_position() -> None:
+    rows = [
+        {"date": "2026-03-08", "visitors": 1, "visits": 2, "pageviews": 3},
+        {"date": "2026-03-09", "visitors": 4, "visits": 5, "pageviews": 6},
+        {"date": "2026-03-10", "visitors": 0, "visits": 0, "pageviews": 0},
+    ]
+    before = [  # a period with one bucket fewer (weeks and months can differ): a gap at the end
+        {"date": "2026-03-05", "visitors": 7, "visits": 9, "pageviews": 9},
+        {"date": "2026-03-06", "visitors": 1, "visits": 1, "pageviews": 1},
+    ]
+    chart = view.visits_chart(rows, "day", before)
+    assert ("Visits, previous period", "s-previous") in chart.legend
+    assert chart.columns[-1] == "Visits, previous period"
+    assert [r[-1] for r in chart.rows] == ["9", "1", "–"]
+    wide = ET.fromstring(str(chart.svg).split('<div class="chart-wide">')[1].split("</div>")[0])
+    groups = {g.get("class"): g for g in wide.iter(f"{SVG}g")}
+    previous = groups["series series-previous"]
+    tips = [t.text for t in previous.iter(f"{SVG}title")]
+    assert tips == [
+        "5 Mar 2026, visits, previous period: 9",
+        "6 Mar 2026, visits, previous period: 1",
+    ]
+    current = [t.text for t in groups["series series-0"].iter(f"{SVG}title")]
+    assert current == [
+        "8 Mar 2026, visits: 2",
+        "9 Mar 2026, visits: 5",
+        "10 Mar 2026, visits: 0",
+    ]
+    # the dashed line runs over the first two positions only, at the current points' x
+    (line,) = previous.findall(f"{SVG}path")
+    xs = [c.get("cx") for c in groups["series series-0"].iter(f"{SVG}circle")]
+    assert [c.get("cx") for c in previous.iter(f"{SVG}circle")] == xs[:2]
+    assert line.get("class") == "line"
+    # the axis makes room for the previous period's larger value
+    grid = wide.find(f"{SVG}g[@class='grid']")
+    assert grid is not None
+    assert float([t.text for t in grid.iter(f"{SVG}text")][-1] or 0) >= 9
+    assert len(view.visits_chart(rows, "day").legend) == 2  # without: no third series

@@ -87,8 +87,19 @@ def _check(conn: sqlite3.Connection, rng: random.Random) -> None:
     for site in generator.TIMEOUTS:
         for first, last in PERIODS:
             _check_period(conn, rollup, raw, site, first, last, ())
-            for _ in range(3):
+            for _ in range(2):
                 _check_period(conn, rollup, raw, site, first, last, _random_filters(conn, rng))
+            country = Filter("country", _country(conn, rng))  # answered from context rows
+            _check_period(conn, rollup, raw, site, first, last, (country,))
+
+
+def _country(conn: sqlite3.Connection, rng: random.Random) -> str:
+    """A country that occurs (any case), or now and then one that does not."""
+    found = [r[0] for r in conn.execute("SELECT DISTINCT text FROM ref_values WHERE dim = 8")]
+    if not found or rng.random() < 0.1:
+        return "nothing-like-this"
+    value: str = rng.choice(found)
+    return value.lower() if rng.random() < 0.3 else value
 
 
 def _random_filters(conn: sqlite3.Connection, rng: random.Random) -> tuple[Filter, ...]:
@@ -120,7 +131,8 @@ def _check_period(
     filters: tuple[Filter, ...],
 ) -> None:
     expected = reference.answers(conn, site, first, last, filters)
-    engines = [raw] if filters else [rollup, raw]
+    # "auto" answers no filter from rollups and one country filter from context rows
+    engines = [rollup, raw] if not filters or rollup._context(filters) else [raw]
     for src in engines:
         label = f"{src.engine} {site} {first}..{last} {filters}"
         t = src.totals(site, first, last, filters)
@@ -172,7 +184,7 @@ def _no_empty_rollup_rows(conn: sqlite3.Connection) -> None:
         summed = conn.execute(
             f"SELECT site, dim, {block}, value, SUM(visitors), SUM(visits), SUM(pageviews), "
             "SUM(actions), SUM(bounces), SUM(duration), SUM(hits), SUM(value_sum), "
-            f"SUM(value_n) FROM rollup_days GROUP BY site, dim, {block}, value"
+            f"SUM(value_n) FROM rollup_days WHERE dim >= 0 GROUP BY site, dim, {block}, value"
         ).fetchall()
         assert sorted(summed) == sorted(conn.execute(f"SELECT * FROM {table}")), table
     for table in ("visitor_days", "visitor_firsts"):
@@ -258,4 +270,45 @@ def _named(conn: sqlite3.Connection, rows: list[tuple[object, ...]], table: str)
     if not table.startswith("rollup_") or table == "rollup_hours":
         return rows
     names = dict(conn.execute("SELECT id, value FROM dim_values").fetchall())
-    return sorted((r[0], r[1], r[2], names.get(r[3], r[3]), *r[4:]) for r in rows)
+
+    def dim(code: object) -> object:
+        if isinstance(code, int) and code < 0:  # a context row: name the context value too
+            context, real = d.context_of(code)
+            return (str(names.get(context, context)), real)
+        return ("", code)
+
+    return sorted((r[0], dim(r[1]), r[2], names.get(r[3], r[3]), *r[4:]) for r in rows)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:5])
+def test_context_rows_are_filled_in_and_dropped_when_the_store_opens(
+    tmp_path: Path, connect: sqlite3.Connection, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "p.db"
+    asyncio.run(_ingest(path, seed))
+
+    def context_rows() -> list[object]:
+        rows = connect.execute("SELECT * FROM rollup_days WHERE dim < 0").fetchall()
+        return _named(connect, sorted(rows), "rollup_days")
+
+    kept = context_rows()
+    assert kept or not connect.execute("SELECT 1 FROM visits").fetchall()
+
+    async def reopen() -> None:
+        store = SQLiteStore(path, generator.TIMEOUTS)
+        await store.open()
+        await store.close()
+
+    # a database from before context rows (or with the list changed): filled in on open
+    connect.execute("DELETE FROM rollup_days WHERE dim < 0")
+    connect.execute("DELETE FROM rollup_contexts")
+    connect.commit()
+    assert not SQLiteReportSource(connect)._context((Filter("country", "FI"),))
+    asyncio.run(reopen())
+    assert context_rows() == kept
+    _check(connect, random.Random(seed))
+    # a dimension taken off the list: its rows go
+    monkeypatch.setattr(d, "CONTEXT_DIMENSIONS", ())
+    asyncio.run(reopen())
+    assert context_rows() == []
+    assert not connect.execute("SELECT 1 FROM rollup_contexts").fetchall()
