@@ -15,6 +15,7 @@ class Metrics:
         self.drops: Counter[tuple[str, str]] = Counter()  # (site, reason)
         self.invalid: Counter[str] = Counter()  # by reason class
         self.consents: Counter[tuple[str, str]] = Counter()  # (site, action)
+        self.rate_limited: Counter[str] = Counter()  # by endpoint: consent, tracking
 
     def render(self, *, batches: int, operations: int) -> str:
         lines = [
@@ -40,6 +41,14 @@ class Metrics:
         lines += [
             f'gateway_requests_invalid_total{{reason="{reason}"}} {n}'
             for reason, n in sorted(self.invalid.items())
+        ]
+        lines += [
+            "# HELP gateway_requests_rate_limited_total Requests over a client's rate limit.",
+            "# TYPE gateway_requests_rate_limited_total counter",
+        ]
+        lines += [
+            f'gateway_requests_rate_limited_total{{endpoint="{endpoint}"}} {n}'
+            for endpoint, n in sorted(self.rate_limited.items())
         ]
         lines += [
             "# HELP gateway_consents_total Consent records written, by action.",

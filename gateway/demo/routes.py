@@ -18,6 +18,13 @@ from gateway.runtime import runtime
 
 HERE = Path(__file__).resolve().parent
 DEMO_SLUG = "demo"
+# What a site embedding the banner needs: the banner and tracker from the gateway, the inline
+# page scripts the banner releases after consent, its injected styles, and the consented video.
+DEMO_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-src https://www.youtube-nocookie.com; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 _env = Environment(
     loader=FileSystemLoader(HERE), autoescape=select_autoescape(["html"]), auto_reload=False
 )
@@ -33,7 +40,7 @@ def _page(template: str):  # type: ignore[no-untyped-def]
             )
         base = str(request.base_url).rstrip("/")
         html = _env.get_template(template).render(base=base, site=policy.slug, idsite=policy.idsite)
-        return HTMLResponse(html)
+        return HTMLResponse(html, headers={"Content-Security-Policy": DEMO_CSP})
 
     return page
 

@@ -54,6 +54,33 @@ def _context(request: Request) -> RequestContext:
     )
 
 
+def _client_key(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _quiet_drop(request: Request, body: bytes) -> Response:
+    """Answer a request over the client's rate limit as if its hits were excluded.
+
+    Matomo answers excluded hits with its normal 2xx, so a script retries nothing; a broken
+    bulk body is still a 400, as it would be anyway.
+    """
+    if is_bulk(body):
+        try:
+            bulk = parse_bulk(body)
+        except BadRequest as exc:
+            return json_error(400, exc.message, headers=_cors(request))
+        headers = {"Cache-Control": "no-store", **_cors(request)}
+        if bulk.send_image == "0":
+            return Response(status_code=204, headers=headers)
+        invalid = sum(entry is None for entry in bulk.entries)
+        return JSONResponse(
+            {"status": "success", "tracked": len(bulk.entries) - invalid, "invalid": invalid},
+            headers=headers,
+        )
+    params = merge_single(request.url.query.encode("latin-1", "replace"), body)
+    return _single_answer(request, params.get("send_image"))
+
+
 def _single_answer(request: Request, send_image: str | None) -> Response:
     headers = {"Cache-Control": "no-store", **_cors(request)}
     if send_image == "0":
@@ -88,6 +115,9 @@ async def track(request: Request) -> Response:
     except BodyTooLarge:
         rt.metrics.invalid["too_large"] += 1
         return json_error(413, "request body too large", headers=_cors(request))
+    if not rt.tracking_limiter.allow(_client_key(request)):
+        rt.metrics.rate_limited["tracking"] += 1
+        return _quiet_drop(request, body)
     if is_bulk(body):
         return await _track_bulk(request, rt, body)
     params = merge_single(request.url.query.encode("latin-1", "replace"), body)

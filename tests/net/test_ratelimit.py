@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 
+import pytest
+from httpx2 import Response
+from starlette.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.net.clientip import parse_networks
 from gateway.net.ratelimit import Rate, RateLimiter
+from gateway.settings import Settings
+from tests.conftest import BROWSER_UA, ORIGIN, PEER_IP, grant, rows
 
 
 class Clock:
@@ -70,3 +80,79 @@ def test_the_client_table_is_bounded_oldest_forgotten_first() -> None:
     assert limiter.allow("c")  # b is forgotten
     assert limiter.allow("b")  # so b starts with a full bucket again
     assert len(limiter._buckets) == 2
+
+
+# --- through the app ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def limited(settings: Settings) -> Iterator[TestClient]:
+    tight = replace(settings, consent_rate=Rate(0.001, 2), tracking_rate=Rate(0.001, 3))
+    with TestClient(create_app(tight), base_url=ORIGIN, client=(PEER_IP, 50000)) as client:
+        yield client
+
+
+def choose(client: TestClient) -> Response:
+    response = client.post(
+        "/consent/demo",
+        json={"granted": ["analytics"], "policy_version": "2026-01-01", "lang": "fi"},
+        headers={"Origin": ORIGIN},
+    )
+    client.cookies.clear()
+    return response
+
+
+def test_consent_over_the_limit_is_a_429_with_retry_after(
+    limited: TestClient, db_path: Path
+) -> None:
+    assert [choose(limited).status_code for _ in range(3)] == [201, 201, 429]
+    refused = choose(limited)
+    assert refused.status_code == 429
+    assert "too many" in refused.json()["error"]
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.headers["access-control-allow-origin"] == ORIGIN
+    assert len(rows(db_path, "SELECT * FROM consents")) == 2
+    assert (
+        'gateway_requests_rate_limited_total{endpoint="consent"} 2' in limited.get("/metrics").text
+    )
+
+
+def test_tracking_over_the_limit_is_answered_2xx_and_not_stored(
+    limited: TestClient, db_path: Path
+) -> None:
+    token = grant(limited, ["analytics"])["token"]
+    hit = {"idsite": 1, "rec": 1, "url": "http://127.0.0.1:8000/", "_id": "0123456789abcdef"}
+    answers = [
+        limited.get(
+            "/matomo.php",
+            params={**hit, "gw_consent": token, "send_image": "0"},
+            headers={"User-Agent": BROWSER_UA},
+        ).status_code
+        for _ in range(5)
+    ]
+    assert answers == [204] * 5
+    assert len(rows(db_path, "SELECT * FROM hits")) == 3
+    bulk = limited.post("/matomo.php", json={"requests": ["?idsite=1&rec=1", "?idsite=1&rec=1"]})
+    assert bulk.json() == {"status": "success", "tracked": 2, "invalid": 0}
+    assert limited.post("/matomo.php", content=b'{"requests": 5}').status_code == 400
+    assert (
+        'gateway_requests_rate_limited_total{endpoint="tracking"} 4' in limited.get("/metrics").text
+    )
+
+
+def test_behind_a_trusted_proxy_each_visitor_has_its_own_budget(settings: Settings) -> None:
+    tight = replace(
+        settings, consent_rate=Rate(0.001, 1), trusted_proxies=parse_networks([PEER_IP])
+    )
+    with TestClient(create_app(tight), base_url=ORIGIN, client=(PEER_IP, 50000)) as client:
+
+        def choose_as(visitor: str) -> int:
+            client.headers["X-Forwarded-For"] = visitor
+            return choose(client).status_code
+
+        assert [choose_as("198.51.100.7"), choose_as("198.51.100.7")] == [201, 429]
+        assert choose_as("198.51.100.8") == 201
+
+
+def test_default_limits_leave_ordinary_use_alone(client: TestClient) -> None:
+    assert all(choose(client).status_code == 201 for _ in range(50))
