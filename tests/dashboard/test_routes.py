@@ -336,6 +336,7 @@ def test_shared_link_needs_no_login_and_hides_small_rows(scenario: TestClient) -
     assert "/csv/" not in html and "CSV" not in html  # no raw data
     assert "logout" not in html and '/share"' not in html and 'name="csrf"' not in html
     assert "Public dashboard" in html
+    assert "/visitors" not in html  # the GDPR tools are for the owner only
     assert not cookies_set(public)
 
 

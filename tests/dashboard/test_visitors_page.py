@@ -154,3 +154,9 @@ def test_erasing_by_user_id_removes_every_browser_of_that_user_and_nobody_else(
     assert [r["visitor"] for r in visits] == [BOB]
     # and gone for good
     assert client.get(f"/dashboard/demo/visitors?id={LAPTOP}").status_code == 404
+
+
+def test_the_owners_dashboard_links_the_gdpr_page(client: TestClient) -> None:
+    login(client, ADMIN)
+    html = client.get("/dashboard/demo").text
+    assert 'href="/dashboard/demo/visitors"' in html
