@@ -50,7 +50,9 @@ def parse_audit_query(params: dict[str, str]) -> AuditQuery:
     if dates[0] and dates[1] and dates[0] > dates[1]:
         raise AuditParamError("'from' must not be after 'to'")
     text = params.get("limit") or str(DEFAULT_LIMIT)
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+    # ASCII and short: isdigit() also accepts "²", and int() refuses strings of 4300+ digits.
+    digits = text.isascii() and text.isdigit() and len(text) <= 9
+    if not digits or not 1 <= int(text) <= MAX_LIMIT:
         raise AuditParamError(f"'limit' must be an integer from 1 to {MAX_LIMIT}")
     fmt = params.get("format") or "json"
     if fmt not in ("json", "csv"):

@@ -15,8 +15,10 @@ class BodyTooLarge(Exception):
 
 async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
+    # ASCII digits only: str.isdigit() also accepts "²", which int() rejects.
+    if declared is not None and declared.isascii() and declared.isdigit():
+        if len(declared) > 18 or int(declared) > limit:
+            raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
     try:

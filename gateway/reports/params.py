@@ -60,7 +60,8 @@ def parse_filter(text: str) -> Filter:
 
 
 def _integer(text: str, name: str, low: int, high: int) -> int:
-    if not text.isdigit() or not low <= int(text) <= high:
+    # ASCII and short: isdigit() also accepts "²", and int() refuses strings of 4300+ digits.
+    if not (text.isascii() and text.isdigit() and len(text) <= 9) or not low <= int(text) <= high:
         raise ParamError(f"'{name}' must be an integer from {low} to {high}")
     return int(text)
 
