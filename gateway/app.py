@@ -15,18 +15,30 @@ from starlette.routing import Route
 
 from gateway import __version__
 from gateway.api.exports import routes as api_routes
+from gateway.api.openapi import routes as openapi_routes
+from gateway.api.visitors import routes as visitor_routes
+from gateway.audit.middleware import AuditMiddleware
+from gateway.audit.routes import routes as audit_routes
 from gateway.consent.revocations import Revocations
 from gateway.consent.routes import routes as consent_routes
 from gateway.consent.tokens import ConsentTokens
 from gateway.dashboard.routes import routes as dashboard_routes
+from gateway.dashboard.visitors import routes as dashboard_visitor_routes
 from gateway.demo.routes import routes as demo_routes
 from gateway.errors import http_exception, server_error
 from gateway.net.clientip import ClientIPMiddleware
+from gateway.net.headers import SecurityHeadersMiddleware
+from gateway.net.ratelimit import RateLimiter
 from gateway.policy import PolicySet
 from gateway.policy_loader import load_policies
+from gateway.privacy.mydata import routes as my_data_routes
 from gateway.privacy.routes import routes as privacy_routes
+from gateway.privacy.versions import record_served_versions
+from gateway.privacy.versions import routes as version_routes
 from gateway.reports.matomo_api import routes as matomo_api_routes
 from gateway.reports.routes import routes as report_routes
+from gateway.retention.daily import DailyPurge
+from gateway.retention.purge import retentions
 from gateway.runtime import Runtime, runtime
 from gateway.settings import Settings
 from gateway.storage import open_store
@@ -78,6 +90,8 @@ def build_runtime(settings: Settings, policies: PolicySet | None = None) -> Runt
         revocations=revocations,
         user_agents=user_agents,
         geo=geo,
+        consent_limiter=RateLimiter(settings.consent_rate),
+        tracking_limiter=RateLimiter(settings.tracking_rate),
         services=Services(
             tokens=tokens,
             revocations=revocations,
@@ -98,11 +112,15 @@ def create_app(settings: Settings, policies: PolicySet | None = None) -> Starlet
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await rt.store.open()
+        await record_served_versions(rt.store, rt.policies)
         await rt.writer.start()
         await rt.revocations.start()
+        purge = DailyPurge(rt.store, retentions(rt.policies), settings.purge_interval_hours)
+        await purge.start()
         try:
             yield
         finally:
+            await purge.stop()
             await rt.revocations.stop()
             await rt.writer.stop()
             await rt.store.close()
@@ -115,15 +133,25 @@ def create_app(settings: Settings, policies: PolicySet | None = None) -> Starlet
             *consent_routes,
             *tracking_routes,
             *api_routes,
+            *visitor_routes,
+            *audit_routes,
             *report_routes,
             *matomo_api_routes,
+            *version_routes,
+            *my_data_routes,
             *privacy_routes,
+            *dashboard_visitor_routes,
             *dashboard_routes,
             *demo_routes,
             Route("/healthz", healthz, methods=["GET", "HEAD"]),
             Route("/metrics", metrics, methods=["GET"]),
+            *openapi_routes,
         ],
-        middleware=[Middleware(ClientIPMiddleware, trusted=settings.trusted_proxies)],
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(ClientIPMiddleware, trusted=settings.trusted_proxies),
+            Middleware(AuditMiddleware),  # who read, exported or erased personal data
+        ],
         exception_handlers={HTTPException: http_exception, Exception: server_error},
         lifespan=lifespan,
     )

@@ -12,7 +12,9 @@ from starlette.requests import Request
 
 from gateway.consent.revocations import Revocations
 from gateway.consent.tokens import ConsentTokens
+from gateway.dashboard.throttle import FailureThrottle
 from gateway.metrics import Metrics
+from gateway.net.ratelimit import Rate, RateLimiter
 from gateway.policy import PolicySet
 from gateway.settings import Settings
 from gateway.storage.base import Store
@@ -34,6 +36,11 @@ class Runtime:
     services: Services
     geo: GeoLookup = field(default_factory=NullGeo)
     metrics: Metrics = field(default_factory=Metrics)
+    # failed dashboard logins, shared links and report tokens per client and site (in memory)
+    throttle: FailureThrottle = field(default_factory=FailureThrottle)
+    # requests per client address on the public endpoints (in memory; see net/ratelimit.py)
+    consent_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(Rate(0.0, 0)))
+    tracking_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(Rate(0.0, 0)))
 
 
 def runtime(request: Request) -> Runtime:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gateway.net.clientip import IPNetwork, parse_networks
+from gateway.net.ratelimit import Rate
 
 DEFAULT_DB = "sqlite:///gateway.db"
 SECRETS_FILE = "gateway-secrets.json"
@@ -65,6 +66,27 @@ SETTINGS_TABLE: tuple[SettingDoc, ...] = (
     SettingDoc(
         "--max-body-bytes", "GATEWAY_MAX_BODY_BYTES", "1048576", "Largest request body accepted."
     ),
+    SettingDoc(
+        "",
+        "GATEWAY_PURGE_INTERVAL_HOURS",
+        "24",
+        "Hours between retention purges inside serve (the first runs a minute after start); "
+        "0 turns them off.",
+    ),
+    SettingDoc(
+        "",
+        "GATEWAY_RATE_CONSENT",
+        "20/s,200",
+        "Consent choices per client address: rate and burst (e.g. 600/min,100); over it: 429. "
+        "0 turns the limit off.",
+    ),
+    SettingDoc(
+        "",
+        "GATEWAY_RATE_TRACKING",
+        "100/s,1000",
+        "Tracking requests per client address; over it they are dropped quietly, as Matomo "
+        "answers excluded hits. 0 turns the limit off.",
+    ),
 )
 
 
@@ -88,6 +110,11 @@ class Settings:
     generated_secrets: bool = False
     revocation_poll_seconds: float = 1.0
     batch_max: int = 512
+    # Retention purge inside serve: hours between runs, 0 = never (``gateway purge`` still works).
+    purge_interval_hours: float = 24.0
+    # Per client address (as the trusted-proxy rules see it), in this process.
+    consent_rate: Rate = Rate(20.0, 200)
+    tracking_rate: Rate = Rate(100.0, 1000)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:  # never print secrets
@@ -134,6 +161,12 @@ class Settings:
             1024,
             64 * 1024 * 1024,
         )
+        purge_hours = _hours(
+            environ.get("GATEWAY_PURGE_INTERVAL_HOURS", "").strip() or "24",
+            "GATEWAY_PURGE_INTERVAL_HOURS",
+        )
+        consent_rate = _rate(environ, "GATEWAY_RATE_CONSENT", "20/s,200")
+        tracking_rate = _rate(environ, "GATEWAY_RATE_TRACKING", "100/s,1000")
         geoip_path = pick(geoip, "GATEWAY_GEOIP", "") or None
         if geoip_path is not None and not Path(geoip_path).is_file():
             raise SettingsError(f"GATEWAY_GEOIP / --geoip: no such file: {geoip_path}")
@@ -167,6 +200,9 @@ class Settings:
             max_body_bytes=body_value,
             secrets_file=secrets_path if generated else None,
             generated_secrets=generated,
+            purge_interval_hours=purge_hours,
+            consent_rate=consent_rate,
+            tracking_rate=tracking_rate,
         )
 
 
@@ -202,6 +238,24 @@ def _int(value: str, name: str, low: int, high: int) -> int:
     if not low <= number <= high:
         raise SettingsError(f"{name}: {number} is outside {low}..{high}")
     return number
+
+
+def _rate(environ: Mapping[str, str], name: str, default: str) -> Rate:
+    try:
+        return Rate.parse(environ.get(name, "").strip() or default)
+    except ValueError as error:
+        raise SettingsError(f"{name}: {error}") from None
+
+
+def _hours(value: str, name: str) -> float:
+    """A number of hours from 0 (off) to a year; fractions allowed."""
+    try:
+        hours = float(value)
+    except ValueError:
+        raise SettingsError(f"{name}: {value!r} is not a number of hours") from None
+    if not 0 <= hours <= 8760:  # also rejects nan
+        raise SettingsError(f"{name}: {hours:g} is outside 0..8760")
+    return hours
 
 
 def _load_or_create_secrets(path: Path, *, create: bool) -> dict[str, str]:

@@ -46,7 +46,7 @@ def _dates(request: Request) -> tuple[str | None, str | None] | Response:
     values = []
     for name in ("from", "to"):
         value = request.query_params.get(name)
-        if value is not None and not DATE.match(value):
+        if value is not None and not DATE.fullmatch(value):
             return json_error(400, f"'{name}' must be a date YYYY-MM-DD")
         values.append(value)
     return values[0], values[1]
@@ -94,22 +94,32 @@ async def export_consents(request: Request) -> Response:
     policy = _authorized_policy(request)
     if isinstance(policy, Response):
         return policy
-    records = await runtime(request).store.consent_records(policy.slug)
+    records = [
+        _with_policy_url(request, r.public())
+        for r in await runtime(request).store.consent_records(policy.slug)
+    ]
     fmt = request.query_params.get("format", "json")
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        columns = list(records[0].public()) if records else ["site_seq", "consent_id"]
+        columns = list(records[0]) if records else ["site_seq", "consent_id"]
         writer.writerow(columns)
-        for record in records:
-            public = record.public()
+        for public in records:
             writer.writerow(
                 [cell("|".join(v) if isinstance(v := public[c], list) else v) for c in columns]
             )
         return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8")
     if fmt != "json":
         return json_error(400, "'format' must be json or csv")
-    return JSONResponse({"records": [r.public() for r in records]})
+    return JSONResponse({"records": records})
+
+
+def _with_policy_url(request: Request, public: dict[str, object]) -> dict[str, object]:
+    """A record with the page of the policy version it was given under (its notice and
+    banner texts, ``/privacy/{site}/versions/{policy_hash}``)."""
+    base = str(request.base_url).rstrip("/")
+    public["policy_url"] = f"{base}/privacy/{public['site']}/versions/{public['policy_hash']}"
+    return public
 
 
 routes = [

@@ -28,7 +28,8 @@ from gateway.timefmt import iso
 from gateway.tracking.anonymize import truncate_ip
 
 COOKIE = "gw_consent"
-SOURCES = ("banner", "embed", "gpc")
+SOURCES = ("banner", "embed", "gpc", "optout")  # where the visitor chose; "optout": the
+# opt-out element ([data-gw-optout]); "mydata" is recorded only by /privacy/{site}/my-data
 GPC_SINCE = "2026-11-22"
 MAX_CONSENT_BODY = 16 * 1024
 SCRIPTS = Path(__file__).resolve().parent.parent / "static" / "consent-banner"
@@ -51,6 +52,18 @@ def _policy_or_404(request: Request) -> Policy | Response:
     if policy is None:
         return json_error(404, "unknown site")
     return policy
+
+
+def earlier_choice(rt: Runtime, policy: Policy, token: str | None) -> ConsentClaims | None:
+    """The visitor's unrevoked earlier choice, also one made under an older policy version.
+
+    A new choice supersedes it, so one visitor's records form one linked history across policy
+    versions - what lets them find and erase all of their own data later.
+    """
+    claims = rt.tokens.owner(token, site=policy.slug, max_age_days=policy.consent_days)
+    if claims is None or claims.consent_id in rt.revocations:
+        return None
+    return claims
 
 
 def presented_token(request: Request) -> str | None:
@@ -128,7 +141,8 @@ async def site_details(request: Request) -> Response:
     if isinstance(policy, Response):
         return policy
     lang = pick_language(policy, request.query_params.get("lang"))
-    return _cacheable_json(request, details(policy, lang))
+    my_data_url = str(request.url_for("my_data", site=policy.slug)) + f"?lang={lang}"
+    return _cacheable_json(request, details(policy, lang, my_data_url=my_data_url))
 
 
 async def gpc_json(request: Request) -> Response:
@@ -169,7 +183,7 @@ def _parse_choice(body: bytes, policy: Policy) -> Choice | str:
     """Validate a POST body; return the choice or an error message."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         return "body is not valid JSON"
     if not isinstance(data, dict):
         return "body must be a JSON object"
@@ -254,6 +268,19 @@ def _draft(
     )
 
 
+def _over_limit(request: Request, cors: dict[str, str]) -> Response | None:
+    """429 when this client address has recorded too many choices lately (per process)."""
+    rt = runtime(request)
+    client = request.client.host if request.client else ""
+    if rt.consent_limiter.allow(client):
+        return None
+    rt.metrics.rate_limited["consent"] += 1
+    retry = str(rt.consent_limiter.retry_after(client))
+    return json_error(
+        429, "too many consent requests; try again shortly", headers={**cors, "Retry-After": retry}
+    )
+
+
 async def record_choice(request: Request) -> Response:
     policy = _policy_or_404(request)
     if isinstance(policy, Response):
@@ -261,6 +288,9 @@ async def record_choice(request: Request) -> Response:
     if not policy.allows_origin(request.headers.get("origin")):
         return json_error(403, "origin not allowed for this site")
     cors = _cors(policy, request)
+    limited = _over_limit(request, cors)
+    if limited is not None:
+        return limited
     try:
         body = await read_body(request, MAX_CONSENT_BODY)
     except BodyTooLarge:
@@ -275,7 +305,7 @@ async def record_choice(request: Request) -> Response:
             headers=cors,
         )
     rt = runtime(request)
-    previous = current_claims(rt, policy, presented_token(request))
+    previous = earlier_choice(rt, policy, presented_token(request))
     granted, services = parsed.granted, parsed.services
     draft = _draft(
         request,
@@ -339,6 +369,9 @@ async def withdraw_choice(request: Request) -> Response:
     if origin is not None and not policy.allows_origin(origin):
         return json_error(403, "origin not allowed for this site")
     cors = _cors(policy, request)
+    limited = _over_limit(request, cors)
+    if limited is not None:
+        return limited
     rt = runtime(request)
     claims = current_claims(rt, policy, presented_token(request))
     if claims is None:

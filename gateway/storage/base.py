@@ -12,8 +12,13 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from gateway.consent.ledger import ConsentDraft, ConsentRecord
+from gateway.audit.entry import AccessEntry
+from gateway.consent.ledger import Anchor, ConsentDraft, ConsentRecord
 from gateway.reports.source import ReportSource
+from gateway.retention.cutoffs import Kind
+from gateway.retention.result import Removed
+from gateway.storage.own_data import OwnData, OwnErasure
+from gateway.storage.visitor_data import Erasure, VisitorData
 from gateway.tracking.record import HitRecord
 
 T = TypeVar("T")
@@ -41,6 +46,17 @@ class Revocation:
     consent_id: str
 
 
+@dataclass(frozen=True)
+class PolicyVersion:
+    """A policy file as served: ``hash`` is the SHA-256 of ``snapshot`` (the file's text)."""
+
+    site: str
+    hash: str
+    version: str
+    first_served: str
+    snapshot: str
+
+
 class Store(Protocol):
     async def open(self) -> None: ...
 
@@ -62,6 +78,69 @@ class Store(Protocol):
 
     async def forget_visitor(self, site: str, visitor_id: str) -> int:
         """Erase a visitor's hits, visits and their share of every report; hits erased."""
+        ...
+
+    async def visitor_ids_for_users(self, site: str, user_pseudonyms: Sequence[str]) -> list[str]:
+        """Visitor ids whose hits carry any of these user-id pseudonyms."""
+        ...
+
+    async def visitor_data(self, site: str, visitor_ids: Sequence[str]) -> VisitorData:
+        """The visitors' hits, visits and linked consent records, from one snapshot."""
+        ...
+
+    async def erase_visitors(self, site: str, visitor_ids: Sequence[str]) -> Erasure:
+        """``forget_visitor`` for every id and pseudonymise the consent records linked to
+        their hits, in one transaction."""
+        ...
+
+    async def record_access(self, entries: Sequence[AccessEntry]) -> None:
+        """Append rows to the access audit log."""
+        ...
+
+    async def access_log(
+        self, site: str | None, date_from: str | None, date_to: str | None, limit: int
+    ) -> list[AccessEntry]:
+        """Audit rows of one site (all when None), dates inclusive, newest first."""
+        ...
+
+    async def record_policy_versions(self, versions: Sequence[PolicyVersion]) -> int:
+        """Keep each policy version not kept yet (by site and hash); return how many were new."""
+        ...
+
+    async def policy_versions(self, site: str) -> list[PolicyVersion]:
+        """Every version kept for ``site``, newest first."""
+        ...
+
+    async def policy_version(self, site: str, hash: str) -> PolicyVersion | None: ...
+
+    async def retention_sites(self) -> dict[Kind, list[str | None]]:
+        """Per kind of retained data, the sites that have rows (None: audit without a site)."""
+        ...
+
+    async def purge(
+        self, kind: Kind, site: str | None, before: str, *, now: str, dry_run: bool = False
+    ) -> Removed:
+        """Remove ``kind`` rows of ``site`` stored before ``before`` in short transactions;
+        rollups stay. Consent records go only as a verified, no longer current chain prefix.
+        ``dry_run`` counts what would go and removes nothing."""
+        ...
+
+    async def consent_anchor(self, site: str) -> Anchor | None:
+        """Where the site's consent chain starts once retention purged its oldest records."""
+        ...
+
+    async def own_data(self, site: str, consent_id: str) -> OwnData | None:
+        """A visitor's consent chain (from one of its records) and the hits stored under it,
+        from one snapshot; None when ``site`` has no record ``consent_id``."""
+        ...
+
+    async def erase_own_data(
+        self, site: str, consent_id: str, withdrawal: ConsentDraft
+    ) -> OwnErasure | None:
+        """In one transaction: erase the hits of the chain of ``consent_id`` (``forget_visitor``
+        for their visitor ids, then the hits without one), pseudonymise the chain's records,
+        and append ``withdrawal`` superseding the chain's latest record unless that one is a
+        withdrawal already (``own_data.withdrawal_after``). None for an unknown record."""
         ...
 
     async def health(self) -> bool: ...

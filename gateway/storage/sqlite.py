@@ -17,17 +17,38 @@ import queue
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Final, TypeVar
 
 import aiosqlite
 
-from gateway.consent.ledger import GENESIS, ConsentRecord, seal
+from gateway.audit.entry import AccessEntry
+from gateway.consent.ledger import GENESIS, Anchor, ConsentDraft, ConsentRecord, seal
+from gateway.reports.sessions import epoch_us
 from gateway.reports.source import ReportSource
-from gateway.storage.base import AddHits, AppendConsent, Revocation, WriteOp, WriteResult
+from gateway.retention.cutoffs import Kind
+from gateway.retention.result import Removed
+from gateway.storage import (
+    sqlite_audit,
+    sqlite_mydata,
+    sqlite_retention,
+    sqlite_versions,
+    sqlite_visitors,
+)
+from gateway.storage.base import (
+    AddHits,
+    AppendConsent,
+    PolicyVersion,
+    Revocation,
+    WriteOp,
+    WriteResult,
+)
 from gateway.storage.migrations import MIGRATIONS
+from gateway.storage.own_data import OwnData, OwnErasure, withdrawal_after
 from gateway.storage.sqlite_reports import SQLiteReportSource
-from gateway.storage.sqlite_visits import VisitMaintainer
+from gateway.storage.sqlite_visits import VisitMaintainer, sync_contexts
+from gateway.storage.visitor_data import Erasure, VisitorData
 from gateway.tracking.record import HIT_COLUMNS, HitRecord
 
 log = logging.getLogger("gateway.storage")
@@ -90,6 +111,7 @@ class SQLiteStore:
     def _open_writer(self) -> None:
         self._writer = _connect(self.path)
         _migrate(self._writer)
+        sync_contexts(self._writer, self.visits.dictionary)  # before visits are backfilled
         self._backfill_visits()
 
     async def close(self) -> None:
@@ -192,6 +214,86 @@ class SQLiteStore:
         self.visits.committed()
         return deleted
 
+    async def erase_visitors(self, site: str, visitor_ids: Sequence[str]) -> Erasure:
+        return await self._on_writer(self._erase_visitors, site, tuple(visitor_ids))
+
+    def _erase_visitors(self, site: str, visitor_ids: tuple[str, ...]) -> Erasure:
+        conn = self.writer
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            consent_ids = sqlite_visitors.linked_consent_ids(conn, site, visitor_ids)
+            hits = sum(self.visits.forget(conn, site, v) for v in visitor_ids)
+            changed = sqlite_visitors.pseudonymise_consents(conn, site, consent_ids)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            self.visits.rolled_back()
+            raise
+        self.visits.committed()
+        return Erasure(visitor_ids, hits, changed)
+
+    async def record_access(self, entries: Sequence[AccessEntry]) -> None:
+        await self._on_writer(lambda: sqlite_audit.record(self.writer, entries))
+
+    # -- retention (SQL in sqlite_retention) --------------------------------------------------
+
+    async def retention_sites(self) -> dict[Kind, list[str | None]]:
+        return await self._on_writer(sqlite_retention.stored_sites, self.writer)
+
+    async def purge(
+        self, kind: Kind, site: str | None, before: str, *, now: str, dry_run: bool = False
+    ) -> Removed:
+        if dry_run:
+            return await asyncio.to_thread(self._count_purge, kind, site, before, now)
+        totals: dict[str, int] = {}
+        while True:  # one short transaction per chunk, so ingest never waits long
+            counts, more, note = await self._on_writer(self._purge_chunk, kind, site, before, now)
+            for name, n in counts.items():
+                totals[name] = totals.get(name, 0) + n
+            if not more:
+                return Removed(totals, note)
+
+    def _purge_chunk(
+        self, kind: Kind, site: str | None, before: str, now: str
+    ) -> tuple[dict[str, int], bool, str]:
+        conn = self.writer
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            note = ""
+            if kind == "hits" and site is not None:
+                counts, more = sqlite_retention.purge_hits_chunk(
+                    conn, site, before, epoch_us(before)
+                )
+            elif kind == "consents" and site is not None:
+                counts, more, note = sqlite_retention.purge_consents_chunk(
+                    conn, site, before, now, _CONSENT_COLUMNS, _consent_from_row
+                )
+            else:
+                counts, more = sqlite_retention.purge_audit_chunk(conn, site, before)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return counts, more, note
+
+    def _count_purge(self, kind: Kind, site: str | None, before: str, now: str) -> Removed:
+        conn = _connect(self.path, thread_safe=True)
+        try:
+            conn.execute("PRAGMA query_only = ON")
+            if kind == "hits" and site is not None:
+                return Removed(sqlite_retention.count_hits(conn, site, before, epoch_us(before)))
+            if kind == "consents" and site is not None:
+                counts, note = sqlite_retention.count_consents(
+                    conn, site, before, now, _CONSENT_COLUMNS, _consent_from_row
+                )
+                return Removed(counts, note)
+            return Removed(sqlite_retention.count_audit(conn, site, before))
+        finally:
+            conn.close()
+
+    async def consent_anchor(self, site: str) -> Anchor | None:
+        return await self._on_writer(sqlite_retention.consent_anchor, self.writer, site)
+
     def _backfill_visits(self) -> None:
         """Give hits stored before visits existed their visits and rollups, oldest first."""
         conn = self.writer
@@ -285,6 +387,108 @@ class SQLiteStore:
                 item["new_visit"] = bool(item["new_visit"])
                 yield item
 
+    # -- policy versions ---------------------------------------------------------------------
+
+    async def record_policy_versions(self, versions: Sequence[PolicyVersion]) -> int:
+        return await self._on_writer(self._record_policy_versions, versions)
+
+    def _record_policy_versions(self, versions: Sequence[PolicyVersion]) -> int:
+        conn = self.writer
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            added = sqlite_versions.record_versions(conn, versions)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return added
+
+    async def policy_versions(self, site: str) -> list[PolicyVersion]:
+        async with self.reader.execute(sqlite_versions.list_versions_sql(), (site,)) as rows:
+            return [sqlite_versions.from_row(row) async for row in rows]
+
+    async def policy_version(self, site: str, hash: str) -> PolicyVersion | None:
+        async with self.reader.execute(sqlite_versions.one_version_sql(), (site, hash)) as rows:
+            row = await rows.fetchone()
+        return sqlite_versions.from_row(row) if row else None
+
+    async def visitor_ids_for_users(self, site: str, user_pseudonyms: Sequence[str]) -> list[str]:
+        return await self._on_writer(
+            lambda: sqlite_visitors.visitor_ids_for_users(self.writer, site, user_pseudonyms)
+        )
+
+    async def visitor_data(self, site: str, visitor_ids: Sequence[str]) -> VisitorData:
+        return await self._on_writer(self._visitor_data, site, tuple(visitor_ids))
+
+    def _visitor_data(self, site: str, visitor_ids: tuple[str, ...]) -> VisitorData:
+        conn = self.writer
+        conn.execute("BEGIN")  # one snapshot
+        try:
+            hits = sqlite_visitors.hits_of(conn, site, visitor_ids)
+            visits = sqlite_visitors.visits_of(conn, site, visitor_ids)
+            ids = sqlite_visitors.linked_consent_ids(conn, site, visitor_ids)
+            rows = sqlite_visitors.consent_rows(conn, site, ids, _CONSENT_COLUMNS)
+        finally:
+            conn.execute("COMMIT")
+        return VisitorData(visitor_ids, hits, visits, [_consent_from_row(r) for r in rows])
+
+    async def access_log(
+        self, site: str | None, date_from: str | None, date_to: str | None, limit: int
+    ) -> list[AccessEntry]:
+        return await self._on_writer(
+            lambda: sqlite_audit.read(self.writer, site, date_from, date_to, limit)
+        )
+
+    # -- a visitor's own data (SQL in sqlite_mydata) -------------------------------------------
+
+    async def own_data(self, site: str, consent_id: str) -> OwnData | None:
+        return await self._on_writer(self._own_data, site, consent_id)
+
+    def _own_data(self, site: str, consent_id: str) -> OwnData | None:
+        conn = self.writer
+        conn.execute("BEGIN")  # one snapshot
+        try:
+            ids = sqlite_mydata.linked_consent_ids(conn, site, consent_id)
+            rows = sqlite_mydata.consent_rows(conn, site, ids, _CONSENT_COLUMNS)
+            hits = sqlite_mydata.hits_of(conn, site, ids)
+        finally:
+            conn.execute("COMMIT")
+        if not rows:
+            return None
+        return OwnData(tuple(_consent_from_row(r) for r in rows), tuple(hits))
+
+    async def erase_own_data(
+        self, site: str, consent_id: str, withdrawal: ConsentDraft
+    ) -> OwnErasure | None:
+        return await self._on_writer(self._erase_own_data, site, consent_id, withdrawal)
+
+    def _erase_own_data(
+        self, site: str, consent_id: str, withdrawal: ConsentDraft
+    ) -> OwnErasure | None:
+        conn = self.writer
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            ids = sqlite_mydata.linked_consent_ids(conn, site, consent_id)
+            erasure = None
+            if ids:
+                erased, pseudonymised = sqlite_mydata.erase(conn, self.visits, site, ids)
+                rows = sqlite_mydata.consent_rows(conn, site, ids, _CONSENT_COLUMNS)
+                draft = withdrawal_after(_consent_from_row(rows[-1]), withdrawal)
+                stop = self._write_ops(conn, [AppendConsent(draft)])[0] if draft else None
+                if isinstance(stop, ConsentRecord):
+                    sqlite_mydata.pseudonymise(conn, site, [stop.consent_id])
+                    stop = replace(stop, ip=None, ua_family=None, pii_salt=None)
+                    erasure = OwnErasure(erased, pseudonymised, stop)
+                else:
+                    erasure = OwnErasure(erased, pseudonymised)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            self.visits.rolled_back()
+            raise
+        self.visits.committed()
+        return erasure
+
     async def health(self) -> bool:
         async with self.reader.execute("SELECT 1") as cursor:
             return (await cursor.fetchone()) is not None
@@ -331,7 +535,10 @@ def _chain_head(conn: sqlite3.Connection, site: str) -> tuple[int, str]:
         "SELECT site_seq, hash FROM consents WHERE site = ? ORDER BY site_seq DESC LIMIT 1",
         (site,),
     ).fetchone()
-    return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+    if row:
+        return int(row[0]), str(row[1])
+    anchor = sqlite_retention.consent_anchor(conn, site)  # every record purged by retention
+    return (anchor.site_seq, anchor.hash) if anchor else (0, GENESIS)
 
 
 def _consent_day(record: ConsentRecord) -> tuple[object, ...]:
