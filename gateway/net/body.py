@@ -16,9 +16,9 @@ class BodyTooLarge(Exception):
 async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     # ASCII digits only: str.isdigit() also accepts "²", which int() rejects.
-    if declared is not None and declared.isascii() and declared.isdigit():
-        if len(declared) > 18 or int(declared) > limit:
-            raise BodyTooLarge
+    numeric = declared is not None and declared.isascii() and declared.isdigit()
+    if numeric and declared is not None and (len(declared) > 18 or int(declared) > limit):
+        raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
     try:
