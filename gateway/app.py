@@ -26,6 +26,9 @@ from gateway.dashboard.routes import routes as dashboard_routes
 from gateway.dashboard.visitors import routes as dashboard_visitor_routes
 from gateway.demo.routes import routes as demo_routes
 from gateway.errors import http_exception, server_error
+from gateway.forwarding.config import ForwardingConfig
+from gateway.forwarding.forwarder import Forwarder
+from gateway.forwarding.health import forwarding_health
 from gateway.net.clientip import ClientIPMiddleware
 from gateway.net.headers import SecurityHeadersMiddleware
 from gateway.net.ratelimit import RateLimiter
@@ -57,20 +60,26 @@ async def healthz(request: Request) -> Response:
         db_ok = await rt.store.health()
     except Exception:
         db_ok = False
-    return JSONResponse(
-        {
-            "status": "ok" if db_ok else "degraded",
-            "version": __version__,
-            "database": db_ok,
-            "sites": [p.slug for p in rt.policies],
-        },
-        status_code=200 if db_ok else 503,
-    )
+    body: dict[str, object] = {
+        "status": "ok" if db_ok else "degraded",
+        "version": __version__,
+        "database": db_ok,
+        "sites": [p.slug for p in rt.policies],
+    }
+    if rt.forwarding.enabled:  # detail only: a slow upstream does not make the gateway unhealthy
+        body["forwarding"] = await forwarding_health(rt.store, rt.forwarding_state)
+    return JSONResponse(body, status_code=200 if db_ok else 503)
 
 
 async def metrics(request: Request) -> Response:
     rt = runtime(request)
-    text = rt.metrics.render(batches=rt.writer.batches, operations=rt.writer.operations)
+    outbox = None
+    if rt.forwarding.enabled:
+        with contextlib.suppress(Exception):
+            outbox = await rt.store.outbox_backlog()
+    text = rt.metrics.render(
+        batches=rt.writer.batches, operations=rt.writer.operations, outbox=outbox
+    )
     return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
 
@@ -92,6 +101,7 @@ def build_runtime(settings: Settings, policies: PolicySet | None = None) -> Runt
         geo=geo,
         consent_limiter=RateLimiter(settings.consent_rate),
         tracking_limiter=RateLimiter(settings.tracking_rate),
+        forwarding=ForwardingConfig.from_settings(settings),
         services=Services(
             tokens=tokens,
             revocations=revocations,
@@ -117,9 +127,12 @@ def create_app(settings: Settings, policies: PolicySet | None = None) -> Starlet
         await rt.revocations.start()
         purge = DailyPurge(rt.store, retentions(rt.policies), settings.purge_interval_hours)
         await purge.start()
+        forwarder = Forwarder(rt.store, rt.forwarding, rt.metrics, rt.forwarding_state)
+        await forwarder.start()
         try:
             yield
         finally:
+            await forwarder.stop()
             await purge.stop()
             await rt.revocations.stop()
             await rt.writer.stop()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from gateway.forwarding.outbox import Backlog
+
 
 class Metrics:
     def __init__(self) -> None:
@@ -16,8 +18,10 @@ class Metrics:
         self.invalid: Counter[str] = Counter()  # by reason class
         self.consents: Counter[tuple[str, str]] = Counter()  # (site, action)
         self.rate_limited: Counter[str] = Counter()  # by endpoint: consent, tracking
+        # forwarded hits by outcome: delivered, failed (attempts), invalid, parked
+        self.forwarded: Counter[str] = Counter()
 
-    def render(self, *, batches: int, operations: int) -> str:
+    def render(self, *, batches: int, operations: int, outbox: Backlog | None = None) -> str:
         lines = [
             "# HELP gateway_hits_total Tracking hits by outcome (stored, anonymous, dropped).",
             "# TYPE gateway_hits_total counter",
@@ -66,4 +70,28 @@ class Metrics:
             "# TYPE gateway_write_operations_total counter",
             f"gateway_write_operations_total {operations}",
         ]
+        if outbox is not None:
+            lines += _forwarding_lines(self.forwarded, outbox)
         return "\n".join(lines) + "\n"
+
+
+def _forwarding_lines(forwarded: Counter[str], outbox: Backlog) -> list[str]:
+    lines = [
+        "# HELP gateway_forward_backlog Hits in the outbox waiting to be forwarded.",
+        "# TYPE gateway_forward_backlog gauge",
+        f"gateway_forward_backlog {outbox.pending}",
+        "# HELP gateway_forward_oldest_seconds Age of the oldest hit waiting to be forwarded.",
+        "# TYPE gateway_forward_oldest_seconds gauge",
+        f"gateway_forward_oldest_seconds {outbox.oldest_age:.3f}",
+        "# HELP gateway_forward_parked Hits upstream refused, kept out of the delivery order.",
+        "# TYPE gateway_forward_parked gauge",
+        f"gateway_forward_parked {outbox.parked}",
+        "# HELP gateway_forwarded_total Forwarded hits by outcome (delivered, failed attempts,",
+        "# invalid in Matomo's answer, parked).",
+        "# TYPE gateway_forwarded_total counter",
+    ]
+    lines += [
+        f'gateway_forwarded_total{{outcome="{outcome}"}} {forwarded[outcome]}'
+        for outcome in ("delivered", "failed", "invalid", "parked")
+    ]
+    return lines

@@ -13,6 +13,8 @@ from starlette.requests import Request
 from gateway.consent.revocations import Revocations
 from gateway.consent.tokens import ConsentTokens
 from gateway.dashboard.throttle import FailureThrottle
+from gateway.forwarding.config import ForwardingConfig
+from gateway.forwarding.forwarder import ForwardingState
 from gateway.metrics import Metrics
 from gateway.net.ratelimit import Rate, RateLimiter
 from gateway.policy import PolicySet
@@ -41,6 +43,9 @@ class Runtime:
     # requests per client address on the public endpoints (in memory; see net/ratelimit.py)
     consent_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(Rate(0.0, 0)))
     tracking_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(Rate(0.0, 0)))
+    # upstream Matomo forwarding (gateway.forwarding): off unless an upstream URL is set
+    forwarding: ForwardingConfig = field(default_factory=ForwardingConfig)
+    forwarding_state: ForwardingState = field(default_factory=ForwardingState)
 
 
 def runtime(request: Request) -> Runtime:

@@ -14,6 +14,7 @@ from typing import Protocol, TypeVar
 
 from gateway.audit.entry import AccessEntry
 from gateway.consent.ledger import Anchor, ConsentDraft, ConsentRecord
+from gateway.forwarding.outbox import Backlog, OutboxEntry, OutboxRow
 from gateway.reports.source import ReportSource
 from gateway.retention.cutoffs import Kind
 from gateway.retention.result import Removed
@@ -27,6 +28,8 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class AddHits:
     hits: tuple[HitRecord, ...]
+    # Upstream requests to queue in the same transaction (gateway.forwarding).
+    forwards: tuple[OutboxEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,5 +145,24 @@ class Store(Protocol):
         and append ``withdrawal`` superseding the chain's latest record unless that one is a
         withdrawal already (``own_data.withdrawal_after``). None for an unknown record."""
         ...
+
+    async def outbox_claim(self, limit: int, now: float, lease_until: float) -> list[OutboxRow]:
+        """Up to ``limit`` due outbox rows in id order, none of them behind an earlier row of
+        the same visitor still waiting; leased (not due again) until ``lease_until``."""
+        ...
+
+    async def outbox_delivered(self, ids: Sequence[int]) -> None:
+        """Delete rows upstream has accepted."""
+        ...
+
+    async def outbox_retry(self, ids: Sequence[int], when: float, error: str) -> None:
+        """Count a failed attempt and make the rows due again at ``when`` (unix seconds)."""
+        ...
+
+    async def outbox_park(self, ids: Sequence[int], error: str) -> None:
+        """Keep rows upstream refused, out of the delivery order, with the reason."""
+        ...
+
+    async def outbox_backlog(self) -> Backlog: ...
 
     async def health(self) -> bool: ...

@@ -297,4 +297,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    (
+        # 6: forwarding outbox. A consented hit's upstream request, written in the hit's own
+        # transaction and deleted once Matomo has it (gateway.forwarding). next_attempt_at is
+        # unix seconds: a retry time after a failure, or a lease while a post is in flight.
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            site TEXT NOT NULL,
+            visitor TEXT,
+            consent_id TEXT,
+            created TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL DEFAULT 0,
+            params TEXT NOT NULL,
+            last_error TEXT,
+            parked INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+        "CREATE INDEX outbox_visitor ON outbox (site, visitor, id) WHERE visitor IS NOT NULL",
+        "CREATE INDEX outbox_consent ON outbox (consent_id)",
+    ),
 )

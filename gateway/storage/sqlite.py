@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final, TypeVar
 
@@ -25,6 +26,7 @@ import aiosqlite
 
 from gateway.audit.entry import AccessEntry
 from gateway.consent.ledger import GENESIS, Anchor, ConsentDraft, ConsentRecord, seal
+from gateway.forwarding.outbox import Backlog, OutboxRow
 from gateway.reports.sessions import epoch_us
 from gateway.reports.source import ReportSource
 from gateway.retention.cutoffs import Kind
@@ -32,6 +34,7 @@ from gateway.retention.result import Removed
 from gateway.storage import (
     sqlite_audit,
     sqlite_mydata,
+    sqlite_outbox,
     sqlite_retention,
     sqlite_versions,
     sqlite_visitors,
@@ -170,6 +173,8 @@ class SQLiteStore:
             if isinstance(op, AddHits):
                 hits.extend(op.hits)
                 results.append(len(op.hits))
+                if op.forwards:
+                    sqlite_outbox.enqueue(conn, op.forwards)
             elif isinstance(op, AppendConsent):
                 site = op.draft.site
                 if site not in chain_heads:
@@ -206,6 +211,7 @@ class SQLiteStore:
         conn.execute("BEGIN IMMEDIATE")
         try:
             deleted = self.visits.forget(conn, site, visitor_id)
+            sqlite_outbox.forget(conn, site, [visitor_id])
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -223,6 +229,7 @@ class SQLiteStore:
         try:
             consent_ids = sqlite_visitors.linked_consent_ids(conn, site, visitor_ids)
             hits = sum(self.visits.forget(conn, site, v) for v in visitor_ids)
+            sqlite_outbox.forget(conn, site, visitor_ids)
             changed = sqlite_visitors.pseudonymise_consents(conn, site, consent_ids)
             conn.execute("COMMIT")
         except BaseException:
@@ -472,6 +479,7 @@ class SQLiteStore:
             erasure = None
             if ids:
                 erased, pseudonymised = sqlite_mydata.erase(conn, self.visits, site, ids)
+                sqlite_outbox.forget_consents(conn, site, ids)
                 rows = sqlite_mydata.consent_rows(conn, site, ids, _CONSENT_COLUMNS)
                 draft = withdrawal_after(_consent_from_row(rows[-1]), withdrawal)
                 stop = self._write_ops(conn, [AppendConsent(draft)])[0] if draft else None
@@ -488,6 +496,42 @@ class SQLiteStore:
             raise
         self.visits.committed()
         return erasure
+
+    # -- forwarding outbox (SQL in sqlite_outbox) ----------------------------------------------
+
+    async def outbox_claim(self, limit: int, now: float, lease_until: float) -> list[OutboxRow]:
+        return await self._on_writer(self._in_write, sqlite_outbox.claim, limit, now, lease_until)
+
+    async def outbox_delivered(self, ids: Sequence[int]) -> None:
+        await self._on_writer(self._in_write, sqlite_outbox.delete, tuple(ids))
+
+    async def outbox_retry(self, ids: Sequence[int], when: float, error: str) -> None:
+        await self._on_writer(self._in_write, sqlite_outbox.retry, tuple(ids), when, error)
+
+    async def outbox_park(self, ids: Sequence[int], error: str) -> None:
+        await self._on_writer(self._in_write, sqlite_outbox.park, tuple(ids), error)
+
+    async def outbox_backlog(self) -> Backlog:
+        return await asyncio.to_thread(self._outbox_backlog)
+
+    def _outbox_backlog(self) -> Backlog:
+        conn = _connect(self.path, thread_safe=True)
+        try:
+            return sqlite_outbox.backlog(conn, datetime.now(UTC))
+        finally:
+            conn.close()
+
+    def _in_write(self, fn: Callable[..., T], *args: object) -> T:
+        """``fn(writer, *args)`` in one ``BEGIN IMMEDIATE`` transaction."""
+        conn = self.writer
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(conn, *args)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return result
 
     async def health(self) -> bool:
         async with self.reader.execute("SELECT 1") as cursor:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gateway.consent.ledger import ConsentDraft, ConsentRecord
+from gateway.forwarding.outbox import OutboxEntry
 from gateway.storage.base import AddHits, AppendConsent, Store, WriteOp, WriteResult
 from gateway.tracking.record import HitRecord
 
@@ -52,10 +53,13 @@ class GroupCommitWriter:
             await self._task
             self._task = None
 
-    async def add_hits(self, hits: Sequence[HitRecord]) -> int:
+    async def add_hits(
+        self, hits: Sequence[HitRecord], forwards: Sequence[OutboxEntry] = ()
+    ) -> int:
+        """Commit ``hits`` and queue ``forwards`` (their upstream requests) in one transaction."""
         if not hits:
             return 0
-        result = await self._submit(AddHits(tuple(hits)))
+        result = await self._submit(AddHits(tuple(hits), tuple(forwards)))
         assert isinstance(result, int)
         return result
 

@@ -17,10 +17,19 @@ from starlette.routing import Route
 
 from gateway.consent.tokens import utcnow
 from gateway.errors import json_error
+from gateway.forwarding.outbox import OutboxEntry
+from gateway.forwarding.params import outbox_entry
 from gateway.net.body import BodyTooLarge, read_body
 from gateway.runtime import Runtime, runtime
 from gateway.storage.writer import WriterClosed
-from gateway.tracking.params import BadRequest, is_bulk, merge_single, parse_bulk, parse_hit
+from gateway.tracking.params import (
+    BadRequest,
+    Hit,
+    is_bulk,
+    merge_single,
+    parse_bulk,
+    parse_hit,
+)
 from gateway.tracking.pipeline import Outcome, RequestContext, evaluate
 from gateway.tracking.record import HitRecord
 
@@ -97,9 +106,19 @@ def _count(rt: Runtime, site: str, outcome: Outcome) -> None:
         rt.metrics.hits[(site, "stored" if decision.action == "store" else "anonymous")] += 1
 
 
-async def _commit(rt: Runtime, records: list[HitRecord]) -> Response | None:
+def _forward(rt: Runtime, hit: Hit, record: HitRecord, ctx: RequestContext) -> list[OutboxEntry]:
+    """The hit's upstream request when forwarding is on (consented hits only)."""
+    if not rt.forwarding.enabled:
+        return []
+    entry = outbox_entry(hit, record, ctx)
+    return [entry] if entry is not None else []
+
+
+async def _commit(
+    rt: Runtime, records: list[HitRecord], forwards: list[OutboxEntry]
+) -> Response | None:
     try:
-        await rt.writer.add_hits(records)
+        await rt.writer.add_hits(records, forwards)
     except WriterClosed:
         return json_error(503, "shutting down; retry")
     except Exception:
@@ -131,13 +150,15 @@ async def track(request: Request) -> Response:
         policy = rt.policies.by_idsite(hit.idsite)
         if policy is None:
             raise BadRequest("unknown idsite")
-        outcome = evaluate(hit, policy, _context(request), rt.services)
+        ctx = _context(request)
+        outcome = evaluate(hit, policy, ctx, rt.services)
     except BadRequest as exc:
         rt.metrics.invalid["bad_request"] += 1
         return json_error(400, exc.message, headers=_cors(request))
     _count(rt, policy.slug, outcome)
     if outcome.record is not None:
-        failure = await _commit(rt, [outcome.record])
+        forwards = _forward(rt, hit, outcome.record, ctx)
+        failure = await _commit(rt, [outcome.record], forwards)
         if failure is not None:
             return failure
     return _single_answer(request, params.get("send_image"))
@@ -152,6 +173,7 @@ async def _track_bulk(request: Request, rt: Runtime, body: bytes) -> Response:
     ctx = _context(request)
     svc = rt.services
     records: list[HitRecord] = []
+    forwards: list[OutboxEntry] = []
     tracked = invalid = 0
     for entry in bulk.entries:
         if entry is None:
@@ -170,10 +192,11 @@ async def _track_bulk(request: Request, rt: Runtime, body: bytes) -> Response:
         _count(rt, policy.slug, outcome)
         if outcome.record is not None:
             records.append(outcome.record)
+            forwards += _forward(rt, hit, outcome.record, ctx)
     if invalid:
         rt.metrics.invalid["bulk_entry"] += invalid
     if records:
-        failure = await _commit(rt, records)
+        failure = await _commit(rt, records, forwards)
         if failure is not None:
             return failure
     headers = {"Cache-Control": "no-store", **_cors(request)}

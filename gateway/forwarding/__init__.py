@@ -1,0 +1,1 @@
+"""Forwarding consented, anonymised hits to an upstream Matomo through a durable outbox."""
