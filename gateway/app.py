@@ -38,6 +38,7 @@ from gateway.privacy.mydata import routes as my_data_routes
 from gateway.privacy.routes import routes as privacy_routes
 from gateway.privacy.versions import record_served_versions
 from gateway.privacy.versions import routes as version_routes
+from gateway.readiness import routes as readiness_routes
 from gateway.reports.matomo_api import routes as matomo_api_routes
 from gateway.reports.routes import routes as report_routes
 from gateway.retention.daily import DailyPurge
@@ -157,6 +158,7 @@ def create_app(settings: Settings, policies: PolicySet | None = None) -> Starlet
             *dashboard_routes,
             *demo_routes,
             Route("/healthz", healthz, methods=["GET", "HEAD"]),
+            *readiness_routes,
             Route("/metrics", metrics, methods=["GET"]),
             *openapi_routes,
         ],

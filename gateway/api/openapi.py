@@ -1053,6 +1053,16 @@ def other_paths() -> Json:
                 },
             }
         },
+        "/readyz": {
+            "get": {
+                "tags": ["operations"],
+                "summary": "Readiness: database reachable and its schema exactly this release's",
+                "responses": {
+                    "200": json_body(READINESS, "Ready for traffic."),
+                    "503": json_body(READINESS, "Not ready; `reasons` says why."),
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "tags": ["operations"],
@@ -1061,6 +1071,18 @@ def other_paths() -> Json:
             }
         },
     }
+
+
+READINESS: Json = {
+    "type": "object",
+    "required": ["ready", "schema", "expected_schema", "reasons"],
+    "properties": {
+        "ready": {"type": "boolean"},
+        "schema": {"type": ["integer", "null"]},
+        "expected_schema": {"type": "integer"},
+        "reasons": {"type": "array", "items": {"type": "string"}},
+    },
+}
 
 
 @cache

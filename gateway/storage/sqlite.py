@@ -537,6 +537,11 @@ class SQLiteStore:
         async with self.reader.execute("SELECT 1") as cursor:
             return (await cursor.fetchone()) is not None
 
+    async def schema_version(self) -> int:
+        async with self.reader.execute("SELECT MAX(version) FROM schema_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
 
 def _migrate(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
