@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gateway import __version__
+from gateway import __version__, logformat
 from gateway.check import check_policies
 from gateway.consent.ledger import verify_chain
 from gateway.policy_loader import PolicyError
@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
         "--upstream", help="Matomo tracking URL to forward to (GATEWAY_UPSTREAM_URL)"
     )
     serve.add_argument("--max-body-bytes", type=int, help="largest request body accepted")
+    serve.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        help="log lines as text or JSON (GATEWAY_LOG_FORMAT)",
+    )
     serve.add_argument(
         "--access-log", action="store_true", help="log each request (method, path, status)"
     )
@@ -174,6 +179,7 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         workers=args.workers,
         upstream=args.upstream,
         max_body_bytes=args.max_body_bytes,
+        log_format=getattr(args, "log_format", None),
     )
 
 
@@ -218,6 +224,7 @@ def _serve(args: argparse.Namespace) -> int:
     else:
         print("  admin token:  from GATEWAY_ADMIN_TOKEN")
     sys.stdout.flush()
+    log_config = logformat.configure(settings.log_format)
     if settings.workers > 1:
         _export_settings(settings)
         uvicorn.run(
@@ -229,6 +236,7 @@ def _serve(args: argparse.Namespace) -> int:
             proxy_headers=False,
             access_log=False,
             server_header=False,
+            log_config=log_config,
         )
         return 0
     if args.access_log:
@@ -245,6 +253,7 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=False,  # uvicorn's access log would print the untruncated peer address
         server_header=False,
         log_level="info",
+        log_config=log_config,
     )
     return 0
 
@@ -261,6 +270,7 @@ def _export_settings(settings: Settings) -> None:
             "GATEWAY_GEOIP": settings.geoip_path or "",
             "GATEWAY_MAX_BODY_BYTES": str(settings.max_body_bytes),
             "GATEWAY_PURGE_INTERVAL_HOURS": str(settings.purge_interval_hours),
+            "GATEWAY_LOG_FORMAT": settings.log_format,
         }
     )
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateway.logformat import LogFormat
 from gateway.net.clientip import IPNetwork, parse_networks
 from gateway.net.ratelimit import Rate
 
@@ -74,6 +75,12 @@ SETTINGS_TABLE: tuple[SettingDoc, ...] = (
         "0 turns them off.",
     ),
     SettingDoc(
+        "--log-format",
+        "GATEWAY_LOG_FORMAT",
+        "text",
+        "Log lines as text for people, or json (one object per line) for log collectors.",
+    ),
+    SettingDoc(
         "",
         "GATEWAY_RATE_CONSENT",
         "20/s,200",
@@ -113,6 +120,7 @@ class Settings:
     # Retention purge inside serve: hours between runs, 0 = never (``gateway purge`` still works).
     purge_interval_hours: float = 24.0
     # Per client address (as the trusted-proxy rules see it), in this process.
+    log_format: LogFormat = "text"
     consent_rate: Rate = Rate(20.0, 200)
     tracking_rate: Rate = Rate(100.0, 1000)
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -134,6 +142,7 @@ class Settings:
         workers: int | None = None,
         upstream: str | None = None,
         max_body_bytes: int | None = None,
+        log_format: str | None = None,
         create_secrets: bool = True,
     ) -> Settings:
         """Combine flags (keyword arguments; None = not given) with the environment."""
@@ -165,6 +174,11 @@ class Settings:
             environ.get("GATEWAY_PURGE_INTERVAL_HOURS", "").strip() or "24",
             "GATEWAY_PURGE_INTERVAL_HOURS",
         )
+        log_value = pick(log_format, "GATEWAY_LOG_FORMAT", "text")
+        if log_value not in ("text", "json"):
+            raise SettingsError(
+                f"GATEWAY_LOG_FORMAT / --log-format: {log_value!r} is not text or json"
+            )
         consent_rate = _rate(environ, "GATEWAY_RATE_CONSENT", "20/s,200")
         tracking_rate = _rate(environ, "GATEWAY_RATE_TRACKING", "100/s,1000")
         geoip_path = pick(geoip, "GATEWAY_GEOIP", "") or None
@@ -201,6 +215,7 @@ class Settings:
             secrets_file=secrets_path if generated else None,
             generated_secrets=generated,
             purge_interval_hours=purge_hours,
+            log_format="json" if log_value == "json" else "text",
             consent_rate=consent_rate,
             tracking_rate=tracking_rate,
         )

@@ -57,3 +57,45 @@ def test_serve_refuses_bad_settings_clearly(tmp_path: Path) -> None:
     result = run_cli("serve", "--db", "mysql://nope", cwd=tmp_path)
     assert result.returncode == 2
     assert "GATEWAY_DB / --db" in result.stderr
+
+
+def test_json_logs_are_one_object_per_line(tmp_path: Path) -> None:
+    """``--log-format json``: the gateway's and uvicorn's lines alike, ready for a collector."""
+    import os
+    import signal
+    import time
+
+    from tests.conftest import ADMIN, SECRET, free_port
+
+    port = free_port()
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    write_site(policies, "demo", 1)
+    env = {**os.environ, "GATEWAY_SECRET_KEYS": SECRET, "GATEWAY_ADMIN_TOKEN": ADMIN}
+    env["PYTHONUNBUFFERED"] = "1"
+    command = [sys.executable, "-m", "gateway", "serve", "--port", str(port)]
+    command += ["--policies", str(policies), "--db", f"sqlite:///{tmp_path}/g.db"]
+    command += ["--log-format", "json", "--access-log"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        with urllib.request.urlopen(f"{base}/matomo.php?idsite=1&rec=1&url=/x&_id=abc") as r:
+            assert r.status == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert all({"ts", "level", "logger", "message"} <= entry.keys() for entry in entries)
+    messages = [entry["message"] for entry in entries]
+    assert any("Application startup complete" in m for m in messages), messages
+    assert any('"GET /matomo.php" 200' in m for m in messages), messages
+    assert not any("_id=abc" in m for m in messages)  # never a query string

@@ -85,3 +85,19 @@ def test_every_setting_is_documented_in_the_readme() -> None:
         assert setting.env in readme, setting.env
         if setting.flag:
             assert setting.flag in readme, setting.flag
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [(None, "text"), ("json", "json"), ("text", "text")]
+)
+def test_log_format(given: str | None, expected: str, tmp_path: Path) -> None:
+    environ = {"GATEWAY_SECRET_KEYS": "k" * 20, "GATEWAY_ADMIN_TOKEN": "a" * 20}
+    settings = Settings.build(environ, db=f"sqlite:///{tmp_path}/g.db", log_format=given)
+    assert settings.log_format == expected
+
+
+def test_an_unknown_log_format_names_the_setting(tmp_path: Path) -> None:
+    environ = {"GATEWAY_SECRET_KEYS": "k" * 20, "GATEWAY_ADMIN_TOKEN": "a" * 20}
+    environ["GATEWAY_LOG_FORMAT"] = "xml"
+    with pytest.raises(SettingsError, match="GATEWAY_LOG_FORMAT"):
+        Settings.build(environ, db=f"sqlite:///{tmp_path}/g.db")
