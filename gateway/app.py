@@ -144,8 +144,8 @@ def create_app(settings: Settings, policies: PolicySet | None = None) -> Starlet
 
     app = Starlette(
         routes=[
+            *tracking_routes,  # first: exact paths, and the busiest by far
             *consent_routes,
-            *tracking_routes,
             *api_routes,
             *visitor_routes,
             *audit_routes,

@@ -11,6 +11,7 @@ that rewrites the client address.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -66,11 +67,11 @@ def client_ip(peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[
     is always a valid IP address string, or ``"0.0.0.0"`` when even the peer is unusable (a unix
     socket, a test client).
     """
+    if not trusted or not forwarded_for:
+        return (_canonical(peer) if peer else None) or "0.0.0.0"
     current = parse_hop(peer) if peer else None
     if current is None:
         return "0.0.0.0"
-    if not trusted or not forwarded_for:
-        return str(current)
     hops = [hop for header in forwarded_for for hop in header.split(",")]
     for raw in reversed(hops):
         if not is_trusted(current, trusted):
@@ -82,6 +83,13 @@ def client_ip(peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[
             break
         current = hop
     return str(current)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _canonical(peer: str) -> str | None:
+    """``str(parse_hop(peer))``, cached: peers repeat, and parsing is most of the cost."""
+    address = parse_hop(peer)
+    return None if address is None else str(address)
 
 
 class ClientIPMiddleware:
@@ -111,11 +119,8 @@ class ClientIPMiddleware:
             ip = client_ip(peer, forwarded, self.trusted)
             scope = dict(scope)
             scope["client"] = (ip, port)
-            peer_address = parse_hop(peer) if peer else None
-            if (
-                proto in ("http", "https")
-                and peer_address is not None
-                and is_trusted(peer_address, self.trusted)
-            ):
-                scope["scheme"] = proto
+            if proto in ("http", "https"):  # peer parsed only when a proxy claims a scheme
+                peer_address = parse_hop(peer) if peer else None
+                if peer_address is not None and is_trusted(peer_address, self.trusted):
+                    scope["scheme"] = proto
         await self.app(scope, receive, send)

@@ -12,7 +12,6 @@ nonces, the demo's relaxed one); this middleware only fills in what a response l
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_HTML_CSP = (
@@ -38,11 +37,31 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("x-content-type-options", "nosniff")
-                if headers.get("content-type", "").startswith("text/html"):
-                    for name, value in HTML_DEFAULTS:
-                        headers.setdefault(name, value)
+                _fill_defaults(message)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _fill_defaults(message: Message) -> None:
+    """Add the defaults a response start lacks, on its raw header list.
+
+    Header names are matched as sent (ASGI names are lowercase bytes), as Starlette's
+    ``MutableHeaders.setdefault`` matches them; working on the raw list skips building a
+    headers object for every response, which on the tracking endpoint is most of the cost.
+    """
+    headers = list(message.get("headers", ()))
+    present = {name for name, _ in headers}
+    if b"x-content-type-options" not in present:
+        headers.append((b"x-content-type-options", b"nosniff"))
+    content_type = next((value for name, value in headers if name == b"content-type"), b"")
+    if content_type.startswith(b"text/html"):
+        for name, value in _HTML_DEFAULTS_RAW:
+            if name not in present:
+                headers.append((name, value))
+    message["headers"] = headers
+
+
+_HTML_DEFAULTS_RAW: tuple[tuple[bytes, bytes], ...] = tuple(
+    (name.encode("latin-1"), value.encode("latin-1")) for name, value in HTML_DEFAULTS
+)

@@ -63,6 +63,21 @@ def _context(request: Request) -> RequestContext:
     )
 
 
+_URL_SPLIT_BYTES = frozenset(b"#\t\r\n")
+
+
+def _query(request: Request) -> bytes:
+    """The query string as ``request.url.query`` gives it, encoded back to bytes.
+
+    Plain ASCII without ``#`` or the control characters ``urlsplit`` removes comes out of
+    ``request.url`` unchanged, so it is used as received, without building the URL.
+    """
+    raw: bytes = request.scope.get("query_string", b"")
+    if raw.isascii() and _URL_SPLIT_BYTES.isdisjoint(raw):
+        return raw
+    return request.url.query.encode("latin-1", "replace")
+
+
 def _client_key(request: Request) -> str:
     return request.client.host if request.client else ""
 
@@ -86,7 +101,7 @@ def _quiet_drop(request: Request, body: bytes) -> Response:
             {"status": "success", "tracked": len(bulk.entries) - invalid, "invalid": invalid},
             headers=headers,
         )
-    params = merge_single(request.url.query.encode("latin-1", "replace"), body)
+    params = merge_single(_query(request), body)
     return _single_answer(request, params.get("send_image"))
 
 
@@ -139,7 +154,7 @@ async def track(request: Request) -> Response:
         return _quiet_drop(request, body)
     if is_bulk(body):
         return await _track_bulk(request, rt, body)
-    params = merge_single(request.url.query.encode("latin-1", "replace"), body)
+    params = merge_single(_query(request), body)
     if not params:
         if request.method == "GET":
             return PlainTextResponse(INFO)

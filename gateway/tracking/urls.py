@@ -12,6 +12,7 @@ All functions are pure and never raise on bad input: what cannot be parsed is ``
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import NamedTuple
 from urllib.parse import SplitResult, parse_qsl, unquote_plus, urlsplit
@@ -137,10 +138,17 @@ def sanitize_url(url: str | None, extra_excluded: Iterable[str] = ()) -> str | N
     ``extra_excluded``, all case-insensitive) are removed from the query and from a query-like
     fragment; the other parameters keep their order and spelling. Cut to 2048 characters.
     """
+    if not url:
+        return None
+    return _sanitize(url, _extra(extra_excluded))
+
+
+@functools.lru_cache(maxsize=8192)
+def _sanitize(url: str, extra: frozenset[str]) -> str | None:
+    """``sanitize_url`` proper, cached: a site's pages and referrers repeat hit after hit."""
     parts = _split(url)
     if parts is None:
         return None
-    extra = _extra(extra_excluded)
     result = parts.origin + parts.path
     query = _filter_query(parts.query, extra)
     if query:
@@ -189,6 +197,7 @@ def _lowercase_params(query: str) -> dict[str, str]:
     }
 
 
+@functools.lru_cache(maxsize=8192)
 def extract_campaign(url: str | None) -> tuple[str | None, str | None]:
     """(name, keyword) of the campaign a landing URL carries, lowercased as Matomo stores them.
 
