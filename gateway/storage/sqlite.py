@@ -153,17 +153,7 @@ class SQLiteStore:
         return await self._on_writer(self._write_batch, ops)
 
     def _write_batch(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
-        conn = self.writer
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            results = self._write_ops(conn, ops)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            self.visits.rolled_back()
-            raise
-        self.visits.committed()
-        return results
+        return self._in_write(self._write_ops, ops)
 
     def _write_ops(self, conn: sqlite3.Connection, ops: Sequence[WriteOp]) -> list[WriteResult]:
         results: list[WriteResult] = []
@@ -207,37 +197,25 @@ class SQLiteStore:
         return await self._on_writer(self._forget_visitor, site, visitor_id)
 
     def _forget_visitor(self, site: str, visitor_id: str) -> int:
-        conn = self.writer
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        def forget(conn: sqlite3.Connection) -> int:
             deleted = self.visits.forget(conn, site, visitor_id)
             sqlite_outbox.forget(conn, site, [visitor_id])
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            self.visits.rolled_back()
-            raise
-        self.visits.committed()
-        return deleted
+            return deleted
+
+        return self._in_write(forget)
 
     async def erase_visitors(self, site: str, visitor_ids: Sequence[str]) -> Erasure:
         return await self._on_writer(self._erase_visitors, site, tuple(visitor_ids))
 
     def _erase_visitors(self, site: str, visitor_ids: tuple[str, ...]) -> Erasure:
-        conn = self.writer
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        def erase(conn: sqlite3.Connection) -> Erasure:
             consent_ids = sqlite_visitors.linked_consent_ids(conn, site, visitor_ids)
             hits = sum(self.visits.forget(conn, site, v) for v in visitor_ids)
             sqlite_outbox.forget(conn, site, visitor_ids)
             changed = sqlite_visitors.pseudonymise_consents(conn, site, consent_ids)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            self.visits.rolled_back()
-            raise
-        self.visits.committed()
-        return Erasure(visitor_ids, hits, changed)
+            return Erasure(visitor_ids, hits, changed)
+
+        return self._in_write(erase)
 
     async def record_access(self, entries: Sequence[AccessEntry]) -> None:
         await self._on_writer(lambda: sqlite_audit.record(self.writer, entries))
@@ -263,25 +241,20 @@ class SQLiteStore:
     def _purge_chunk(
         self, kind: Kind, site: str | None, before: str, now: str
     ) -> tuple[dict[str, int], bool, str]:
-        conn = self.writer
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            note = ""
+        def chunk(conn: sqlite3.Connection) -> tuple[dict[str, int], bool, str]:
             if kind == "hits" and site is not None:
                 counts, more = sqlite_retention.purge_hits_chunk(
                     conn, site, before, epoch_us(before)
                 )
-            elif kind == "consents" and site is not None:
-                counts, more, note = sqlite_retention.purge_consents_chunk(
+                return counts, more, ""
+            if kind == "consents" and site is not None:
+                return sqlite_retention.purge_consents_chunk(
                     conn, site, before, now, _CONSENT_COLUMNS, _consent_from_row
                 )
-            else:
-                counts, more = sqlite_retention.purge_audit_chunk(conn, site, before)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        return counts, more, note
+            counts, more = sqlite_retention.purge_audit_chunk(conn, site, before)
+            return counts, more, ""
+
+        return self._in_write(chunk)
 
     def _count_purge(self, kind: Kind, site: str | None, before: str, now: str) -> Removed:
         conn = _connect(self.path, thread_safe=True)
@@ -400,15 +373,7 @@ class SQLiteStore:
         return await self._on_writer(self._record_policy_versions, versions)
 
     def _record_policy_versions(self, versions: Sequence[PolicyVersion]) -> int:
-        conn = self.writer
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            added = sqlite_versions.record_versions(conn, versions)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        return added
+        return self._in_write(sqlite_versions.record_versions, versions)
 
     async def policy_versions(self, site: str) -> list[PolicyVersion]:
         async with self.reader.execute(sqlite_versions.list_versions_sql(), (site,)) as rows:
@@ -472,30 +437,22 @@ class SQLiteStore:
     def _erase_own_data(
         self, site: str, consent_id: str, withdrawal: ConsentDraft
     ) -> OwnErasure | None:
-        conn = self.writer
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        def erase(conn: sqlite3.Connection) -> OwnErasure | None:
             ids = sqlite_mydata.linked_consent_ids(conn, site, consent_id)
-            erasure = None
-            if ids:
-                erased, pseudonymised = sqlite_mydata.erase(conn, self.visits, site, ids)
-                sqlite_outbox.forget_consents(conn, site, ids)
-                rows = sqlite_mydata.consent_rows(conn, site, ids, _CONSENT_COLUMNS)
-                draft = withdrawal_after(_consent_from_row(rows[-1]), withdrawal)
-                stop = self._write_ops(conn, [AppendConsent(draft)])[0] if draft else None
-                if isinstance(stop, ConsentRecord):
-                    sqlite_mydata.pseudonymise(conn, site, [stop.consent_id])
-                    stop = replace(stop, ip=None, ua_family=None, pii_salt=None)
-                    erasure = OwnErasure(erased, pseudonymised, stop)
-                else:
-                    erasure = OwnErasure(erased, pseudonymised)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            self.visits.rolled_back()
-            raise
-        self.visits.committed()
-        return erasure
+            if not ids:
+                return None
+            erased, pseudonymised = sqlite_mydata.erase(conn, self.visits, site, ids)
+            sqlite_outbox.forget_consents(conn, site, ids)
+            rows = sqlite_mydata.consent_rows(conn, site, ids, _CONSENT_COLUMNS)
+            draft = withdrawal_after(_consent_from_row(rows[-1]), withdrawal)
+            stop = self._write_ops(conn, [AppendConsent(draft)])[0] if draft else None
+            if not isinstance(stop, ConsentRecord):
+                return OwnErasure(erased, pseudonymised)
+            sqlite_mydata.pseudonymise(conn, site, [stop.consent_id])
+            stop = replace(stop, ip=None, ua_family=None, pii_salt=None)
+            return OwnErasure(erased, pseudonymised, stop)
+
+        return self._in_write(erase)
 
     # -- forwarding outbox (SQL in sqlite_outbox) ----------------------------------------------
 
@@ -522,7 +479,8 @@ class SQLiteStore:
             conn.close()
 
     def _in_write(self, fn: Callable[..., T], *args: object) -> T:
-        """``fn(writer, *args)`` in one ``BEGIN IMMEDIATE`` transaction."""
+        """``fn(writer, *args)`` in one ``BEGIN IMMEDIATE`` transaction: every write goes
+        through here, so the visit upkeep's value cache learns exactly what was committed."""
         conn = self.writer
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -530,7 +488,9 @@ class SQLiteStore:
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
+            self.visits.rolled_back()
             raise
+        self.visits.committed()
         return result
 
     async def health(self) -> bool:
