@@ -232,7 +232,7 @@ def _set_cookie(response: Response, request: Request, token: str, max_age: int) 
     )
 
 
-def _draft(
+def draft_choice(
     request: Request,
     policy: Policy,
     granted: frozenset[str],
@@ -241,11 +241,20 @@ def _draft(
     withdraw: bool,
     services: frozenset[str] = frozenset(),
     source: str = "banner",
+    *,
+    personal: bool = True,
 ) -> ConsentDraft:
+    """The ledger record of a choice made in ``request``, from any of the gateway's pages.
+
+    ``personal=False`` (the withdrawal that ends an erasure) stores no IP and no user agent.
+    """
     rt = runtime(request)
     now = utcnow()
-    peer = request.client.host if request.client else "0.0.0.0"
-    ua = rt.user_agents.classify(request.headers.get("user-agent"))
+    ip = ua = None
+    if personal:
+        peer = request.client.host if request.client else "0.0.0.0"
+        ip = truncate_ip(peer, policy.ip_mask_bytes)
+        ua = rt.user_agents.classify(request.headers.get("user-agent")).browser
     denied = policy.optional_category_ids - granted
     return ConsentDraft(
         consent_id=str(uuid.uuid4()),
@@ -261,8 +270,8 @@ def _draft(
         lang=lang,
         supersedes=supersedes,
         expires_at=None if withdraw else iso(now + timedelta(days=policy.consent_days)),
-        ip=truncate_ip(peer, policy.ip_mask_bytes),
-        ua_family=ua.browser,
+        ip=ip,
+        ua_family=ua,
         services=tuple(sorted(services)),
         source=source,
     )
@@ -307,7 +316,7 @@ async def record_choice(request: Request) -> Response:
     rt = runtime(request)
     previous = earlier_choice(rt, policy, presented_token(request))
     granted, services = parsed.granted, parsed.services
-    draft = _draft(
+    draft = draft_choice(
         request,
         policy,
         granted,
@@ -379,7 +388,9 @@ async def withdraw_choice(request: Request) -> Response:
     lang = request.query_params.get("lang", policy.default_language)
     if lang not in policy.languages:
         lang = policy.default_language
-    draft = _draft(request, policy, policy.required_category_ids, lang, claims.consent_id, True)
+    draft = draft_choice(
+        request, policy, policy.required_category_ids, lang, claims.consent_id, True
+    )
     record = await rt.writer.append_consent(draft)
     rt.revocations.add(claims.consent_id)
     rt.metrics.consents[(policy.slug, record.action)] += 1

@@ -32,10 +32,8 @@ import hmac
 import re
 import secrets
 import tomllib
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -48,8 +46,8 @@ from starlette.routing import Route
 
 from gateway.api.auth import bearer_token
 from gateway.consent.config import pick_language
-from gateway.consent.ledger import ConsentDraft, ConsentRecord, classify_action
-from gateway.consent.routes import COOKIE
+from gateway.consent.ledger import ConsentDraft, ConsentRecord
+from gateway.consent.routes import COOKIE, draft_choice
 from gateway.consent.tokens import ConsentClaims, utcnow
 from gateway.errors import json_error
 from gateway.net.body import BodyTooLarge, read_body
@@ -57,7 +55,6 @@ from gateway.policy import Policy
 from gateway.runtime import Runtime, runtime
 from gateway.storage.own_data import OwnData
 from gateway.timefmt import iso
-from gateway.tracking.anonymize import truncate_ip
 
 TEMPLATES: Final = Path(__file__).resolve().parent.parent / "templates"
 TEXTS_FILE: Final = Path(__file__).resolve().parent / "my_data_texts.toml"
@@ -166,33 +163,18 @@ def draft(
 
     ``personal=False`` (the withdrawal that ends an erasure) stores no IP and no user agent.
     """
-    rt = runtime(request)
-    now = utcnow()
     withdraw = granted is None
     chosen = policy.required_category_ids if granted is None else granted
-    ip = ua = None
-    if personal:
-        peer = request.client.host if request.client else "0.0.0.0"
-        ip = truncate_ip(peer, policy.ip_mask_bytes)
-        ua = rt.user_agents.classify(request.headers.get("user-agent")).browser
-    return ConsentDraft(
-        consent_id=str(uuid.uuid4()),
-        site=policy.slug,
-        ts=iso(now),
-        action="withdraw"
-        if withdraw
-        else classify_action(chosen, policy.optional_category_ids, services),
-        policy_version=policy.version,
-        policy_hash=policy.hash,
-        granted=tuple(sorted(chosen)),
-        denied=tuple(sorted(policy.optional_category_ids - chosen)),
-        lang=lang,
-        supersedes=supersedes,
-        expires_at=None if withdraw else iso(now + timedelta(days=policy.consent_days)),
-        ip=ip,
-        ua_family=ua,
-        services=tuple(sorted(services)),
-        source=SOURCE,
+    return draft_choice(
+        request,
+        policy,
+        chosen,
+        lang,
+        supersedes,
+        withdraw,
+        services,
+        SOURCE,
+        personal=personal,
     )
 
 
