@@ -33,7 +33,8 @@ CHUNK: Final = 500  # values per IN (...) list
 MAX_CHAIN: Final = 10_000  # records one token may reach (a chain is one browser's choices)
 
 
-def _chunks(values: Sequence[str]) -> Iterator[tuple[str, Sequence[str]]]:
+def in_chunks(values: Sequence[str]) -> Iterator[tuple[str, Sequence[str]]]:
+    """``values`` in slices of ``CHUNK``, each with its ``?, ?, ...`` placeholder list."""
     for start in range(0, len(values), CHUNK):
         part = values[start : start + CHUNK]
         yield ", ".join("?" for _ in part), part
@@ -51,7 +52,7 @@ def linked_consent_ids(conn: sqlite3.Connection, site: str, consent_id: str) -> 
     frontier = {consent_id}
     while frontier and len(ids) < MAX_CHAIN:
         found: set[str] = set()
-        for marks, part in _chunks(sorted(frontier)):
+        for marks, part in in_chunks(sorted(frontier)):
             for newer, older in conn.execute(
                 "SELECT consent_id, supersedes FROM consents WHERE site = ? AND "
                 f"(consent_id IN ({marks}) OR supersedes IN ({marks}))",
@@ -70,7 +71,7 @@ def consent_rows(
 ) -> list[tuple[object, ...]]:
     """The ledger rows of ``consent_ids`` (``columns`` as the store reads them), oldest first."""
     found: list[tuple[object, ...]] = []
-    for marks, part in _chunks(consent_ids):
+    for marks, part in in_chunks(consent_ids):
         found.extend(
             tuple(row)
             for row in conn.execute(
@@ -86,7 +87,7 @@ def hits_of(
 ) -> list[dict[str, object]]:
     """Every hit stored under one of ``consent_ids`` (all ``HIT_COLUMNS``), oldest first."""
     found: list[tuple[int, dict[str, object]]] = []
-    for marks, part in _chunks(consent_ids):
+    for marks, part in in_chunks(consent_ids):
         for row in conn.execute(
             f"SELECT id, {', '.join(HIT_COLUMNS)} FROM hits "
             f"WHERE site = ? AND consent_id IN ({marks})",
@@ -105,7 +106,7 @@ def erase(
     consent records; return (hits erased, records pseudonymised). Inside the caller's
     transaction."""
     visitor_ids: set[str] = set()
-    for marks, part in _chunks(consent_ids):
+    for marks, part in in_chunks(consent_ids):
         visitor_ids.update(
             str(row[0])
             for row in conn.execute(
@@ -127,7 +128,7 @@ def _forget_lone_hits(
     intern = visits.dictionary.bind(conn)
     delta = Delta()
     erased = 0
-    for marks, part in _chunks(consent_ids):
+    for marks, part in in_chunks(consent_ids):
         lone = f"site = ? AND consent_id IN ({marks}) AND visitor_id IS NULL"
         visit_ids = [
             int(row[0])
@@ -158,7 +159,7 @@ def _forget_lone_hits(
 def pseudonymise(conn: sqlite3.Connection, site: str, consent_ids: Sequence[str]) -> int:
     """Clear IP, user agent and salt of these ledger records; return how many had any."""
     changed = 0
-    for marks, part in _chunks(consent_ids):
+    for marks, part in in_chunks(consent_ids):
         changed += conn.execute(
             "UPDATE consents SET ip = NULL, ua_family = NULL, pii_salt = NULL "
             f"WHERE site = ? AND consent_id IN ({marks}) "

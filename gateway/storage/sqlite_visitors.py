@@ -11,15 +11,15 @@ ledger's hash chain still verifies while nothing leads from the record back to t
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from gateway.storage import sqlite_mydata
+from gateway.storage.sqlite_mydata import in_chunks
 from gateway.timefmt import iso
 from gateway.tracking.record import HIT_COLUMNS
 
-CHUNK: Final = 500  # values per IN (...) list
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 VISIT_COLUMNS: Final = (
     "id",
@@ -46,18 +46,12 @@ VISIT_COLUMNS: Final = (
 )
 
 
-def _chunks(values: Sequence[str]) -> Iterator[tuple[str, Sequence[str]]]:
-    for start in range(0, len(values), CHUNK):
-        part = values[start : start + CHUNK]
-        yield ", ".join("?" for _ in part), part
-
-
 def visitor_ids_for_users(
     conn: sqlite3.Connection, site: str, user_pseudonyms: Sequence[str]
 ) -> list[str]:
     """Every visitor id whose hits carry one of these user-id pseudonyms."""
     found: set[str] = set()
-    for marks, part in _chunks(list(user_pseudonyms)):
+    for marks, part in in_chunks(list(user_pseudonyms)):
         found.update(
             str(row[0])
             for row in conn.execute(
@@ -74,7 +68,7 @@ def hits_of(
 ) -> list[dict[str, object]]:
     """The visitors' stored hits, oldest first: exactly what ``forget`` erases."""
     found: list[tuple[int, dict[str, object]]] = []
-    for marks, part in _chunks(list(visitor_ids)):
+    for marks, part in in_chunks(list(visitor_ids)):
         for row in conn.execute(
             f"SELECT id, {', '.join(HIT_COLUMNS)} FROM hits WHERE site = ? AND mode = 'consented' "
             f"AND visitor_id IN ({marks})",
@@ -97,7 +91,7 @@ def visits_of(
 ) -> list[dict[str, object]]:
     """The visits the hits form, oldest first; times as ISO text, booleans as booleans."""
     found: list[tuple[int, int, dict[str, object]]] = []
-    for marks, part in _chunks(list(visitor_ids)):
+    for marks, part in in_chunks(list(visitor_ids)):
         for row in conn.execute(
             f"SELECT {', '.join(VISIT_COLUMNS)} FROM visits WHERE site = ? "
             f"AND visitor IN ({marks})",
@@ -121,7 +115,7 @@ def linked_consent_ids(
     through ``supersedes`` in either direction (the same browser's earlier and later choices),
     found as a visitor's own-data request finds them."""
     stored: set[str] = set()
-    for marks, part in _chunks(list(visitor_ids)):
+    for marks, part in in_chunks(list(visitor_ids)):
         stored.update(
             str(row[0])
             for row in conn.execute(
