@@ -191,6 +191,12 @@ class Settings:
         admin = environ.get("GATEWAY_ADMIN_TOKEN", "").strip()
         secrets_path = secrets_file_for(db_url)
         generated = False
+        if is_postgres(db_url) and (not keys or not admin):
+            raise SettingsError(
+                "GATEWAY_SECRET_KEYS and GATEWAY_ADMIN_TOKEN must both be set with PostgreSQL: "
+                "every instance on the database must share them (generate one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
         if not keys or not admin:
             stored = _load_or_create_secrets(secrets_path, create=create_secrets)
             generated = True
@@ -226,12 +232,18 @@ def validate_db_url(url: str) -> None:
         if len(url) <= len("sqlite:///"):
             raise SettingsError(f"GATEWAY_DB / --db: no file in {url!r}")
         return
-    if url.startswith(("postgresql://", "postgres://")):
-        raise SettingsError("GATEWAY_DB / --db: PostgreSQL is not supported yet; use sqlite:///")
+    if is_postgres(url):
+        if len(url.split("://", 1)[1]) == 0:
+            raise SettingsError(f"GATEWAY_DB / --db: no server in {url!r}")
+        return
     raise SettingsError(
         f"GATEWAY_DB / --db: {url!r} is not a database URL "
-        "(sqlite:///relative.db, sqlite:////absolute.db)"
+        "(sqlite:///relative.db, sqlite:////absolute.db, postgresql://user:pass@host:5432/db)"
     )
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
 
 
 def sqlite_path(url: str) -> Path:

@@ -26,7 +26,7 @@ from gateway.reports import definitions as d
 from gateway.reports.source import Filter, RowData
 from gateway.storage.base import AddHits
 from gateway.storage.sqlite import SQLiteStore
-from gateway.storage.sqlite_reports import SQLiteReportSource
+from gateway.storage.sql_reports import SQLReportSource
 from tests.reports import generator, reference
 
 SEEDS = range(40)
@@ -75,8 +75,8 @@ def _as_tuple(r: RowData) -> tuple[int, ...]:
 
 def _check(conn: sqlite3.Connection, rng: random.Random) -> None:
     reference.build(conn, generator.TIMEOUTS)
-    rollup = SQLiteReportSource(conn)
-    raw = SQLiteReportSource(conn, engine="raw")
+    rollup = SQLReportSource(conn)
+    raw = SQLReportSource(conn, engine="raw")
     stored = set(
         conn.execute(
             "SELECT site, visitor, start_us, end_us, hits, actions, pageviews, duration, "
@@ -123,8 +123,8 @@ def _random_filters(conn: sqlite3.Connection, rng: random.Random) -> tuple[Filte
 
 def _check_period(
     conn: sqlite3.Connection,
-    rollup: SQLiteReportSource,
-    raw: SQLiteReportSource,
+    rollup: SQLReportSource,
+    raw: SQLReportSource,
     site: str,
     first: str,
     last: str,
@@ -303,7 +303,7 @@ def test_context_rows_are_filled_in_and_dropped_when_the_store_opens(
     connect.execute("DELETE FROM rollup_days WHERE dim < 0")
     connect.execute("DELETE FROM rollup_contexts")
     connect.commit()
-    assert not SQLiteReportSource(connect)._context((Filter("country", "FI"),))
+    assert not SQLReportSource(connect)._context((Filter("country", "FI"),))
     asyncio.run(reopen())
     assert context_rows() == kept
     _check(connect, random.Random(seed))

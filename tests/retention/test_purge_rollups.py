@@ -25,7 +25,7 @@ from gateway.reports import definitions as d
 from gateway.reports.sessions import epoch_us
 from gateway.storage.base import AddHits
 from gateway.storage.sqlite import SQLiteStore
-from gateway.storage.sqlite_reports import SQLiteReportSource
+from gateway.storage.sql_reports import SQLReportSource
 from gateway.tracking.record import HitRecord
 from tests.reports import generator
 
@@ -99,7 +99,7 @@ async def _forget(path: Path, site: str, visitor: str) -> None:
 
 
 def _answers(conn: sqlite3.Connection, engine: str, site: str, first: str, last: str) -> object:
-    src = SQLiteReportSource(conn, engine="raw" if engine == "raw" else "auto")
+    src = SQLReportSource(conn, engine="raw" if engine == "raw" else "auto")
     t = src.totals(site, first, last, ())
     rows = {
         dim.name: sorted(

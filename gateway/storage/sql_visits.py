@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Final
 
 from gateway.reports import definitions as d
@@ -35,6 +35,7 @@ from gateway.reports.sessions import (
     hit_facts,
     visit_of_hit,
 )
+from gateway.storage.connection import Connection
 from gateway.tracking.record import HitRecord
 
 log = logging.getLogger("gateway")
@@ -78,8 +79,9 @@ VISIT_COLUMNS: Final = (
 )
 _SELECT_VISIT: Final = f"SELECT {', '.join(VISIT_COLUMNS)} FROM visits"
 _UPSERT_VISIT: Final = (
-    f"INSERT OR REPLACE INTO visits ({', '.join(VISIT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in VISIT_COLUMNS)})"
+    f"INSERT INTO visits ({', '.join(VISIT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in VISIT_COLUMNS)}) ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in VISIT_COLUMNS[1:])
 )
 
 
@@ -94,9 +96,9 @@ class Dictionary:
         self.limit = limit
         self._ids: dict[tuple[int, str], int] = {}
         self._pending: dict[tuple[int, str], int] = {}
-        self._conn: sqlite3.Connection | None = None
+        self._conn: Connection | None = None
 
-    def bind(self, conn: sqlite3.Connection) -> Dictionary:
+    def bind(self, conn: Connection) -> Dictionary:
         self._conn = conn
         return self
 
@@ -114,10 +116,12 @@ class Dictionary:
         if row is not None:
             self._remember(key, int(row[0]))
             return int(row[0])
-        cursor = self._conn.execute("INSERT INTO dim_values (dim, value) VALUES (?, ?)", key)
-        assert cursor.lastrowid is not None
-        self._pending[key] = cursor.lastrowid
-        return cursor.lastrowid
+        inserted = self._conn.execute(
+            "INSERT INTO dim_values (dim, value) VALUES (?, ?) RETURNING id", key
+        ).fetchone()
+        value_id = int(inserted[0])
+        self._pending[key] = value_id
+        return value_id
 
     def _remember(self, key: tuple[int, str], value_id: int) -> None:
         if len(self._ids) >= self.limit:
@@ -245,9 +249,7 @@ class VisitMaintainer:
     def timeout_us(self, site: str) -> int:
         return self.timeouts.get(site, DEFAULT_TIMEOUT_S) * US_PER_SECOND
 
-    def apply(
-        self, conn: sqlite3.Connection, hits: Sequence[tuple[int, HitRecord]]
-    ) -> dict[int, int]:
+    def apply(self, conn: Connection, hits: Sequence[tuple[int, HitRecord]]) -> dict[int, int]:
         """Count ``(hit id, hit)`` pairs into visits and rollups; return hit id -> visit id.
 
         Must run inside the caller's transaction; the hits themselves are written by the caller
@@ -271,7 +273,7 @@ class VisitMaintainer:
         _write(conn, batch)
         return batch.assigned
 
-    def forget(self, conn: sqlite3.Connection, site: str, visitor: str) -> int:
+    def forget(self, conn: Connection, site: str, visitor: str) -> int:
         """Delete a visitor's hits and visits, and subtract everything they contributed.
 
         For erasure requests: afterwards the reports are exactly as if the visitor had never
@@ -305,7 +307,7 @@ class VisitMaintainer:
 
     def _visitor(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         site: str,
         visitor: str,
         new: list[HitFacts],
@@ -415,9 +417,7 @@ def _pair(firsts: Iterable[_First]) -> tuple[str, str | None] | None:
     return ordered[0][1], (ordered[1][1] if len(ordered) > 1 else None)
 
 
-def _visits_ending_from(
-    conn: sqlite3.Connection, site: str, visitor: str, bound_us: int
-) -> list[Visit]:
+def _visits_ending_from(conn: Connection, site: str, visitor: str, bound_us: int) -> list[Visit]:
     rows = conn.execute(
         f"{_SELECT_VISIT} WHERE site = ? AND visitor = ? AND end_us >= ? ORDER BY end_us",
         (site, visitor, bound_us),
@@ -425,7 +425,7 @@ def _visits_ending_from(
     return [visit_from_row(row) for row in rows]
 
 
-def _last_day_before(conn: sqlite3.Connection, site: str, visitor: str, bound_us: int) -> str:
+def _last_day_before(conn: Connection, site: str, visitor: str, bound_us: int) -> str:
     row = conn.execute(
         "SELECT day FROM visits WHERE site = ? AND visitor = ? AND end_us < ? "
         "ORDER BY end_us DESC LIMIT 1",
@@ -434,7 +434,7 @@ def _last_day_before(conn: sqlite3.Connection, site: str, visitor: str, bound_us
     return rollups.NO_PREVIOUS if row is None else str(row[0])
 
 
-def _first_visits(conn: sqlite3.Connection, site: str, visitor: str, limit: int) -> list[_First]:
+def _first_visits(conn: Connection, site: str, visitor: str, limit: int) -> list[_First]:
     rows = conn.execute(
         "SELECT start_us, start_hit, day, id FROM visits WHERE site = ? AND visitor = ? "
         "ORDER BY end_us LIMIT ?",
@@ -467,7 +467,7 @@ _TABLES: Final = {
 }
 
 
-def write_delta(conn: sqlite3.Connection, delta: Delta) -> None:
+def write_delta(conn: Connection, delta: Delta) -> None:
     """Add a delta to the rollup tables; rows that drop to all zeros are removed."""
     tables: dict[str, dict[tuple[object, ...], list[int]]] = {
         "days": {k: v for k, v in delta.days().items()},
@@ -487,7 +487,7 @@ def write_delta(conn: sqlite3.Connection, delta: Delta) -> None:
             conn.executemany(_prune(table, keys, metrics), shrunk)
 
 
-def _write(conn: sqlite3.Connection, batch: _Batch) -> None:
+def _write(conn: Connection, batch: _Batch) -> None:
     if batch.deleted:
         conn.executemany("DELETE FROM visits WHERE id = ?", [(i,) for i in batch.deleted])
     if batch.visits:
@@ -509,7 +509,7 @@ def _write(conn: sqlite3.Connection, batch: _Batch) -> None:
 CONTEXT_FLUSH: Final = 5_000  # visitor-days whose context rows are summed before a write
 
 
-def sync_contexts(conn: sqlite3.Connection, dictionary: Dictionary) -> None:
+def sync_contexts(conn: Connection, dictionary: Dictionary) -> None:
     """Make the context rows in ``rollup_days`` match ``definitions.CONTEXT_DIMENSIONS``.
 
     Ingest writes the context rows of every listed dimension, so a dimension newly listed
@@ -535,8 +535,8 @@ def sync_contexts(conn: sqlite3.Connection, dictionary: Dictionary) -> None:
         for code in sorted(set(wanted) - done):
             count = _fill_context(conn, dictionary.bind(conn), wanted[code])
             conn.execute(
-                "INSERT INTO rollup_contexts (dim, complete_since) VALUES (?, datetime('now'))",
-                (code,),
+                "INSERT INTO rollup_contexts (dim, complete_since) VALUES (?, ?)",
+                (code, datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
             )
             if count:
                 log.info("filled in %s context rows for %d visits", wanted[code].name, count)
@@ -548,7 +548,7 @@ def sync_contexts(conn: sqlite3.Connection, dictionary: Dictionary) -> None:
     dictionary.committed()
 
 
-def _fill_context(conn: sqlite3.Connection, intern: Dictionary, dim: d.Dimension) -> int:
+def _fill_context(conn: Connection, intern: Dictionary, dim: d.Dimension) -> int:
     """Add the context rows of ``dim`` for every stored visit: per visitor-day, what the visits
     contribute with the context minus what they contribute without it."""
     delta = Delta()

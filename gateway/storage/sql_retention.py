@@ -12,7 +12,6 @@ The SQL is plain (no SQLite-only syntax) so another engine can share it.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Final
 
@@ -21,7 +20,8 @@ from gateway.reports.rollups import Delta
 from gateway.retention.cutoffs import KINDS, Kind
 from gateway.retention.ledger import Prefix, purgeable_prefix
 from gateway.retention.visits import VisitSpan, split_history
-from gateway.storage.sqlite_visits import write_delta
+from gateway.storage.connection import Connection
+from gateway.storage.sql_visits import write_delta
 
 CHUNK: Final = 5000
 
@@ -31,7 +31,7 @@ RowToRecord = Callable[[Sequence[object]], ConsentRecord]
 # -- what is stored --------------------------------------------------------------------------
 
 
-def _distinct_sites(conn: sqlite3.Connection, table: str) -> list[str]:
+def _distinct_sites(conn: Connection, table: str) -> list[str]:
     """Distinct non-null sites of ``table`` by skipping along its (site, ...) index."""
     found: list[str] = []
     row = conn.execute(f"SELECT MIN(site) FROM {table}").fetchone()
@@ -41,7 +41,7 @@ def _distinct_sites(conn: sqlite3.Connection, table: str) -> list[str]:
     return found
 
 
-def stored_sites(conn: sqlite3.Connection) -> dict[Kind, list[str | None]]:
+def stored_sites(conn: Connection) -> dict[Kind, list[str | None]]:
     """Per kind, the sites with rows in the database (None: audit entries without a site)."""
     hits = sorted(set(_distinct_sites(conn, "hits")) | set(_distinct_sites(conn, "visits")))
     audit: list[str | None] = list(_distinct_sites(conn, "audit_log"))
@@ -61,7 +61,7 @@ def stored_sites(conn: sqlite3.Connection) -> dict[Kind, list[str | None]]:
 _OLD_VISITS: Final = "FROM visits WHERE site = ? AND day < ? AND end_us < ?"
 
 
-def count_hits(conn: sqlite3.Connection, site: str, before: str, before_us: int) -> dict[str, int]:
+def count_hits(conn: Connection, site: str, before: str, before_us: int) -> dict[str, int]:
     """What ``purge_hits_chunk`` would remove in all: hits and visits."""
     hits = conn.execute("SELECT COUNT(*) FROM hits WHERE site = ? AND ts < ?", (site, before))
     visits = conn.execute(f"SELECT COUNT(*) {_OLD_VISITS}", (site, before[:10], before_us))
@@ -69,7 +69,7 @@ def count_hits(conn: sqlite3.Connection, site: str, before: str, before_us: int)
 
 
 def purge_hits_chunk(
-    conn: sqlite3.Connection, site: str, before: str, before_us: int, limit: int = CHUNK
+    conn: Connection, site: str, before: str, before_us: int, limit: int = CHUNK
 ) -> tuple[dict[str, int], bool]:
     """Delete up to ``limit`` hits stored before ``before`` and the visits that ended before
     it (with every other such visit of the same visitors); return the counts and whether more
@@ -113,7 +113,7 @@ def purge_hits_chunk(
 # -- consent records -------------------------------------------------------------------------
 
 
-def consent_anchor(conn: sqlite3.Connection, site: str) -> Anchor | None:
+def consent_anchor(conn: Connection, site: str) -> Anchor | None:
     row = conn.execute(
         "SELECT site_seq, hash FROM consent_anchors WHERE site = ?", (site,)
     ).fetchone()
@@ -121,7 +121,7 @@ def consent_anchor(conn: sqlite3.Connection, site: str) -> Anchor | None:
 
 
 def _consent_prefix(
-    conn: sqlite3.Connection,
+    conn: Connection,
     site: str,
     anchor: Anchor | None,
     before: str,
@@ -154,7 +154,7 @@ def _consent_prefix(
 
 
 def count_consents(
-    conn: sqlite3.Connection,
+    conn: Connection,
     site: str,
     before: str,
     now: str,
@@ -177,7 +177,7 @@ def count_consents(
 
 
 def purge_consents_chunk(
-    conn: sqlite3.Connection,
+    conn: Connection,
     site: str,
     before: str,
     now: str,
@@ -210,14 +210,14 @@ def _audit_where(site: str | None) -> tuple[str, tuple[object, ...]]:
     return "site = ? AND ts < ?", (site,)
 
 
-def count_audit(conn: sqlite3.Connection, site: str | None, before: str) -> dict[str, int]:
+def count_audit(conn: Connection, site: str | None, before: str) -> dict[str, int]:
     where, args = _audit_where(site)
     row = conn.execute(f"SELECT COUNT(*) FROM audit_log WHERE {where}", (*args, before))
     return {"entries": int(row.fetchone()[0])}
 
 
 def purge_audit_chunk(
-    conn: sqlite3.Connection, site: str | None, before: str, limit: int = CHUNK
+    conn: Connection, site: str | None, before: str, limit: int = CHUNK
 ) -> tuple[dict[str, int], bool]:
     where, args = _audit_where(site)
     deleted = conn.execute(

@@ -1,6 +1,6 @@
 """The SQL behind a visitor's own-data requests (``/privacy/{site}/my-data``) on SQLite.
 
-Plain functions on a ``sqlite3.Connection``; the store runs them inside one transaction (a read
+Plain functions on a ``Connection``; the store runs them inside one transaction (a read
 snapshot, or the writer's ``BEGIN IMMEDIATE`` for an erasure). The visitor is the chain of
 consent records linked to their token's record (see ``gateway.storage.own_data``); their hits are
 the hits stored under those consent ids.
@@ -15,13 +15,13 @@ still verifies while nothing leads back to the person).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Final
 
 from gateway.reports import rollups
 from gateway.reports.rollups import Delta
-from gateway.storage.sqlite_visits import (
+from gateway.storage.connection import Connection
+from gateway.storage.sql_visits import (
     VISIT_COLUMNS,
     VisitMaintainer,
     visit_from_row,
@@ -40,7 +40,7 @@ def in_chunks(values: Sequence[str]) -> Iterator[tuple[str, Sequence[str]]]:
         yield ", ".join("?" for _ in part), part
 
 
-def linked_consent_ids(conn: sqlite3.Connection, site: str, consent_id: str) -> list[str]:
+def linked_consent_ids(conn: Connection, site: str, consent_id: str) -> list[str]:
     """``consent_id`` and every record of ``site`` linked to it through ``supersedes``, either
     way; empty when ``site`` has no such record."""
     row = conn.execute(
@@ -67,7 +67,7 @@ def linked_consent_ids(conn: sqlite3.Connection, site: str, consent_id: str) -> 
 
 
 def consent_rows(
-    conn: sqlite3.Connection, site: str, consent_ids: Sequence[str], columns: str
+    conn: Connection, site: str, consent_ids: Sequence[str], columns: str
 ) -> list[tuple[object, ...]]:
     """The ledger rows of ``consent_ids`` (``columns`` as the store reads them), oldest first."""
     found: list[tuple[object, ...]] = []
@@ -82,9 +82,7 @@ def consent_rows(
     return [row[1:] for row in sorted(found, key=lambda r: int(str(r[0])))]
 
 
-def hits_of(
-    conn: sqlite3.Connection, site: str, consent_ids: Sequence[str]
-) -> list[dict[str, object]]:
+def hits_of(conn: Connection, site: str, consent_ids: Sequence[str]) -> list[dict[str, object]]:
     """Every hit stored under one of ``consent_ids`` (all ``HIT_COLUMNS``), oldest first."""
     found: list[tuple[int, dict[str, object]]] = []
     for marks, part in in_chunks(consent_ids):
@@ -100,7 +98,7 @@ def hits_of(
 
 
 def erase(
-    conn: sqlite3.Connection, visits: VisitMaintainer, site: str, consent_ids: Sequence[str]
+    conn: Connection, visits: VisitMaintainer, site: str, consent_ids: Sequence[str]
 ) -> tuple[int, int]:
     """Erase the analytics data of the visitor behind ``consent_ids`` and pseudonymise those
     consent records; return (hits erased, records pseudonymised). Inside the caller's
@@ -121,7 +119,7 @@ def erase(
 
 
 def _forget_lone_hits(
-    conn: sqlite3.Connection, visits: VisitMaintainer, site: str, consent_ids: Sequence[str]
+    conn: Connection, visits: VisitMaintainer, site: str, consent_ids: Sequence[str]
 ) -> int:
     """Delete the hits under ``consent_ids`` that carry no visitor id, with their visits and
     everything those visits added to the rollups."""
@@ -156,7 +154,7 @@ def _forget_lone_hits(
     return erased
 
 
-def pseudonymise(conn: sqlite3.Connection, site: str, consent_ids: Sequence[str]) -> int:
+def pseudonymise(conn: Connection, site: str, consent_ids: Sequence[str]) -> int:
     """Clear IP, user agent and salt of these ledger records; return how many had any."""
     changed = 0
     for marks, part in in_chunks(consent_ids):

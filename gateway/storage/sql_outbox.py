@@ -8,37 +8,37 @@ database never claim the same row at the same time (a claim is a lease: the row'
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from gateway.forwarding.outbox import Backlog, OutboxEntry, OutboxRow
+from gateway.storage.connection import Connection
 
 ERROR_MAX = 500
 
 _CLAIM = """
 SELECT o.id, o.site, o.visitor, o.attempts, o.params FROM outbox o
-WHERE o.parked = 0 AND o.next_attempt_at <= :now
+WHERE o.parked = 0 AND o.next_attempt_at <= ?
   AND (o.visitor IS NULL OR NOT EXISTS (
       SELECT 1 FROM outbox e
       WHERE e.site = o.site AND e.visitor = o.visitor AND e.id < o.id
-        AND e.parked = 0 AND e.next_attempt_at > :now))
+        AND e.parked = 0 AND e.next_attempt_at > ?))
 ORDER BY o.id
-LIMIT :limit
+LIMIT ?
 """
 
 
-def enqueue(conn: sqlite3.Connection, entries: Sequence[OutboxEntry]) -> None:
+def enqueue(conn: Connection, entries: Sequence[OutboxEntry]) -> None:
     conn.executemany(
         "INSERT INTO outbox (site, visitor, consent_id, created, params) VALUES (?, ?, ?, ?, ?)",
         [(e.site, e.visitor, e.consent_id, e.created, e.query) for e in entries],
     )
 
 
-def claim(conn: sqlite3.Connection, limit: int, now: float, lease_until: float) -> list[OutboxRow]:
+def claim(conn: Connection, limit: int, now: float, lease_until: float) -> list[OutboxRow]:
     """Due rows in id order, skipping rows of a visitor whose earlier row is still waiting (for
     a retry or on another post), and lease them until ``lease_until``."""
-    found = conn.execute(_CLAIM, {"now": now, "limit": limit}).fetchall()
+    found = conn.execute(_CLAIM, (now, now, limit)).fetchall()
     rows = [
         OutboxRow(int(r[0]), str(r[1]), None if r[2] is None else str(r[2]), int(r[3]), str(r[4]))
         for r in found
@@ -50,11 +50,11 @@ def claim(conn: sqlite3.Connection, limit: int, now: float, lease_until: float) 
     return rows
 
 
-def delete(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+def delete(conn: Connection, ids: Sequence[int]) -> None:
     conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
 
 
-def retry(conn: sqlite3.Connection, ids: Sequence[int], when: float, error: str) -> None:
+def retry(conn: Connection, ids: Sequence[int], when: float, error: str) -> None:
     conn.executemany(
         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
         "WHERE id = ?",
@@ -62,14 +62,14 @@ def retry(conn: sqlite3.Connection, ids: Sequence[int], when: float, error: str)
     )
 
 
-def park(conn: sqlite3.Connection, ids: Sequence[int], error: str) -> None:
+def park(conn: Connection, ids: Sequence[int], error: str) -> None:
     conn.executemany(
         "UPDATE outbox SET attempts = attempts + 1, parked = 1, last_error = ? WHERE id = ?",
         [(error[:ERROR_MAX], i) for i in ids],
     )
 
 
-def backlog(conn: sqlite3.Connection, now: datetime) -> Backlog:
+def backlog(conn: Connection, now: datetime) -> Backlog:
     pending, oldest = conn.execute(
         "SELECT COUNT(*), MIN(created) FROM outbox WHERE parked = 0"
     ).fetchone()
@@ -81,14 +81,14 @@ def backlog(conn: sqlite3.Connection, now: datetime) -> Backlog:
     return Backlog(int(pending), int(parked), age)
 
 
-def forget_consents(conn: sqlite3.Connection, site: str, consent_ids: Sequence[str]) -> None:
+def forget_consents(conn: Connection, site: str, consent_ids: Sequence[str]) -> None:
     """Drop what is still waiting to be forwarded of hits stored under ``consent_ids``."""
     conn.executemany(
         "DELETE FROM outbox WHERE site = ? AND consent_id = ?", [(site, c) for c in consent_ids]
     )
 
 
-def forget(conn: sqlite3.Connection, site: str, visitor_ids: Sequence[str]) -> None:
+def forget(conn: Connection, site: str, visitor_ids: Sequence[str]) -> None:
     """Drop what is still waiting to be forwarded for erased visitors."""
     conn.executemany(
         "DELETE FROM outbox WHERE site = ? AND visitor = ?", [(site, v) for v in visitor_ids]

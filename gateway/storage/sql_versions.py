@@ -8,16 +8,16 @@ PostgreSQL store can reuse it.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from typing import Final
 
 from gateway.storage.base import PolicyVersion
+from gateway.storage.connection import Connection
 
 _COLUMNS: Final = "site, hash, version, first_served, snapshot"
 
 
-def record_versions(conn: sqlite3.Connection, versions: Sequence[PolicyVersion]) -> int:
+def record_versions(conn: Connection, versions: Sequence[PolicyVersion]) -> int:
     """Insert the versions not stored yet (by site and hash); return how many were new.
 
     The caller holds the write transaction. An existing row keeps its ``first_served``.

@@ -1,22 +1,22 @@
 """The SQL behind the site owner's GDPR tools: find a person's data, and erase it.
 
-Plain functions on a ``sqlite3.Connection``; the store runs them on its writer thread inside
+Plain functions on a ``Connection``; the store runs them on its writer thread inside
 one transaction. Erasure itself is ``VisitMaintainer.forget`` (hits, visits and every report
 rollup together); what is added here is finding the visitor ids of a user id, reading what is
 stored, and the consent records linked to the hits, which an erasure pseudonymises with
-``sqlite_mydata.pseudonymise`` (IP, user agent and salt cleared, ``pii_digest`` kept, so the
+``sql_mydata.pseudonymise`` (IP, user agent and salt cleared, ``pii_digest`` kept, so the
 ledger's hash chain still verifies while nothing leads from the record back to the person).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from gateway.storage import sqlite_mydata
-from gateway.storage.sqlite_mydata import in_chunks
+from gateway.storage import sql_mydata
+from gateway.storage.connection import Connection
+from gateway.storage.sql_mydata import in_chunks
 from gateway.timefmt import iso
 from gateway.tracking.record import HIT_COLUMNS
 
@@ -46,9 +46,7 @@ VISIT_COLUMNS: Final = (
 )
 
 
-def visitor_ids_for_users(
-    conn: sqlite3.Connection, site: str, user_pseudonyms: Sequence[str]
-) -> list[str]:
+def visitor_ids_for_users(conn: Connection, site: str, user_pseudonyms: Sequence[str]) -> list[str]:
     """Every visitor id whose hits carry one of these user-id pseudonyms."""
     found: set[str] = set()
     for marks, part in in_chunks(list(user_pseudonyms)):
@@ -63,9 +61,7 @@ def visitor_ids_for_users(
     return sorted(found)
 
 
-def hits_of(
-    conn: sqlite3.Connection, site: str, visitor_ids: Sequence[str]
-) -> list[dict[str, object]]:
+def hits_of(conn: Connection, site: str, visitor_ids: Sequence[str]) -> list[dict[str, object]]:
     """The visitors' stored hits, oldest first: exactly what ``forget`` erases."""
     found: list[tuple[int, dict[str, object]]] = []
     for marks, part in in_chunks(list(visitor_ids)):
@@ -86,9 +82,7 @@ def _moment(us: object) -> str | None:
     return iso(_EPOCH + timedelta(microseconds=us))
 
 
-def visits_of(
-    conn: sqlite3.Connection, site: str, visitor_ids: Sequence[str]
-) -> list[dict[str, object]]:
+def visits_of(conn: Connection, site: str, visitor_ids: Sequence[str]) -> list[dict[str, object]]:
     """The visits the hits form, oldest first; times as ISO text, booleans as booleans."""
     found: list[tuple[int, int, dict[str, object]]] = []
     for marks, part in in_chunks(list(visitor_ids)):
@@ -108,9 +102,7 @@ def visits_of(
     return [visit for _, _, visit in sorted(found, key=lambda t: (t[0], t[1]))]
 
 
-def linked_consent_ids(
-    conn: sqlite3.Connection, site: str, visitor_ids: Sequence[str]
-) -> list[str]:
+def linked_consent_ids(conn: Connection, site: str, visitor_ids: Sequence[str]) -> list[str]:
     """Consent ids the visitors' hits were stored under, and every record linked to those
     through ``supersedes`` in either direction (the same browser's earlier and later choices),
     found as a visitor's own-data request finds them."""
@@ -127,11 +119,11 @@ def linked_consent_ids(
     linked: set[str] = set()
     for consent_id in sorted(stored):
         if consent_id not in linked:
-            linked.update(sqlite_mydata.linked_consent_ids(conn, site, consent_id))
+            linked.update(sql_mydata.linked_consent_ids(conn, site, consent_id))
     return sorted(linked)
 
 
 # The ledger side is the same as for a visitor's own request: read the records, and clear
 # their personal fields on erasure.
-consent_rows = sqlite_mydata.consent_rows
-pseudonymise_consents = sqlite_mydata.pseudonymise
+consent_rows = sql_mydata.consent_rows
+pseudonymise_consents = sql_mydata.pseudonymise

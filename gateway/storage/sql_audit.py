@@ -1,19 +1,19 @@
 """The access audit's SQL: append rows to ``audit_log`` and read them back, newest first.
 
-Plain SQL on a ``sqlite3.Connection`` (the store calls these on its writer thread), kept
+Plain SQL on a ``Connection`` (the store calls these on its writer thread), kept
 portable for other engines. ``ts`` is ISO 8601 UTC text like every other timestamp, so the
 ``from``/``to`` dates compare as text and retention can delete by ``ts``.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from gateway.audit.entry import AccessEntry
+from gateway.storage.connection import Connection
 
 
-def record(conn: sqlite3.Connection, entries: Sequence[AccessEntry]) -> None:
+def record(conn: Connection, entries: Sequence[AccessEntry]) -> None:
     """Append ``entries`` in one transaction."""
     if not entries:
         return
@@ -31,7 +31,7 @@ def record(conn: sqlite3.Connection, entries: Sequence[AccessEntry]) -> None:
 
 
 def read(
-    conn: sqlite3.Connection,
+    conn: Connection,
     site: str | None,
     date_from: str | None,
     date_to: str | None,

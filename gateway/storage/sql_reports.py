@@ -1,4 +1,4 @@
-"""``ReportSource`` on SQLite: rollups for plain questions, the visits table under filters.
+"""``ReportSource`` in SQL: rollups for plain questions, the visits table under filters.
 
 Unfiltered answers read only the rollup tables (``gateway.reports.rollups`` describes them), so
 their cost depends on the number of days and distinct values, not on the number of hits.
@@ -10,7 +10,6 @@ the tests use to hold both engines to the same answers.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -30,12 +29,12 @@ from gateway.reports.source import (
     RowData,
     Totals,
 )
+from gateway.storage.connection import Connection
 
 Engine = Literal["auto", "raw"]
 
 _VISITOR: Final = "COALESCE(v.visitor, 'visit:' || v.id)"
 _VISITOR_DAY: Final = f"v.day || '|' || {_VISITOR}"
-_WEEK: Final = "date(v.day, '-6 days', 'weekday 1')"
 _MONTH: Final = "substr(v.day, 1, 7) || '-01'"
 
 
@@ -49,8 +48,13 @@ def _hour_label(hour: int) -> str:
     return f"{day_of(start)}T{(start // US_PER_HOUR) % 24:02d}"
 
 
-class SQLiteReportSource:
-    def __init__(self, conn: sqlite3.Connection, engine: Engine = "auto") -> None:
+class SQLReportSource:
+    """Reports on SQLite; ``PgReportSource`` overrides the few JSON and date expressions."""
+
+    # The Monday of a visit's ISO week, as text.
+    week: str = "date(v.day, '-6 days', 'weekday 1')"
+
+    def __init__(self, conn: Connection, engine: Engine = "auto") -> None:
         self.conn = conn
         self.engine = engine
         self._scans: dict[tuple[object, ...], tuple[int, ...]] = {}
@@ -106,10 +110,29 @@ class SQLiteReportSource:
             else:
                 value_id = self._value_id(dim.code, value)
                 if value_id is None:
-                    clauses.append("0")
+                    clauses.append("1 = 0")
                 else:
-                    clauses.append(f'json_extract(v.keys, \'$."{dim.code}"."{value_id}"\') > 0')
+                    clauses.append(self._has_value(dim.code, value_id))
         return " AND ".join(clauses), args
+
+    # The visits' hit-level values are JSON maps {dimension code: {value id: n}} in ``keys``
+    # and {code: {value id: [sum, count]}} in ``vals``: the engines read JSON differently.
+
+    def _has_value(self, code: int, value_id: int) -> str:
+        """SQL: the visit has a hit with this value of dimension ``code``."""
+        return f'json_extract(v.keys, \'$."{code}"."{value_id}"\') > 0'
+
+    def _keyed_visits(self, code: int) -> str:
+        """SQL from FROM on, with the three sums of a keyed row after the caller's columns:
+        one row per visit and value id of ``code`` (joined to ``dim_values dv``)."""
+        path = f'$."{code}"'
+        return (
+            "SUM(j.value), "
+            f"SUM(COALESCE(json_extract(v.vals, '{path}.\"' || j.key || '\"[0]'), 0)), "
+            f"SUM(COALESCE(json_extract(v.vals, '{path}.\"' || j.key || '\"[1]'), 0)) "
+            f"FROM visits v, json_each(v.keys, '{path}') j "
+            "JOIN dim_values dv ON dv.id = CAST(j.key AS INTEGER)"
+        )
 
     # -- totals and visitors -----------------------------------------------------------------
 
@@ -123,8 +146,8 @@ class SQLiteReportSource:
             row = self.conn.execute(
                 "SELECT COUNT(*), SUM(pageviews), SUM(actions), SUM(bounce), SUM(duration), "
                 f"COUNT(DISTINCT {_VISITOR}), "
-                f"COUNT(DISTINCT CASE WHEN NOT v.is_returning THEN {_VISITOR} END), "
-                "COUNT(DISTINCT CASE WHEN v.is_returning THEN v.visitor END) "
+                f"COUNT(DISTINCT CASE WHEN v.is_returning = 0 THEN {_VISITOR} END), "
+                "COUNT(DISTINCT CASE WHEN v.is_returning <> 0 THEN v.visitor END) "
                 f"FROM visits v WHERE {where}",
                 args,
             ).fetchone()
@@ -238,7 +261,7 @@ class SQLiteReportSource:
         self, site: str, first: str, last: str, interval: Interval, filters: Filters
     ) -> list[Bucket]:
         where, args = self._where(site, first, last, filters)
-        bucket = {"hour": "v.hour", "day": "v.day", "week": _WEEK, "month": _MONTH}[interval]
+        bucket = {"hour": "v.hour", "day": "v.day", "week": self.week, "month": _MONTH}[interval]
         rows = self.conn.execute(
             f"SELECT {bucket} AS b, COUNT(DISTINCT {_VISITOR}), COUNT(*), SUM(pageviews), "
             f"SUM(actions), SUM(bounce), SUM(duration) FROM visits v WHERE {where} "
@@ -391,15 +414,9 @@ class SQLiteReportSource:
                 f"AND dv.value = v.{dim.column} WHERE {where}{extra}"
             )
         else:
-            path = f'$."{dim.code}"'
             sql = (
                 f"SELECT dv.id, dv.value, COUNT(DISTINCT {_VISITOR_DAY}), COUNT(*), 0, 0, 0, 0, "
-                "SUM(j.value), "
-                f"SUM(COALESCE(json_extract(v.vals, '{path}.\"' || j.key || '\"[0]'), 0)), "
-                f"SUM(COALESCE(json_extract(v.vals, '{path}.\"' || j.key || '\"[1]'), 0)) "
-                f"FROM visits v, json_each(v.keys, '{path}') j "
-                "JOIN dim_values dv ON dv.id = CAST(j.key AS INTEGER) "
-                f"WHERE {where}"
+                f"{self._keyed_visits(dim.code)} WHERE {where}"
             )
         if values is not None:
             sql += f" AND dv.value IN ({', '.join('?' for _ in values)})"
@@ -445,3 +462,21 @@ class SQLiteReportSource:
 
 def _row(r: Sequence[object]) -> RowData:
     return RowData(int(str(r[0])), int(str(r[1])), str(r[2]), *(int(str(x)) for x in r[3:]))
+
+
+class PgReportSource(SQLReportSource):
+    """The same reports on PostgreSQL (``keys`` and ``vals`` are JSON text, cast per query)."""
+
+    week = "to_char(date_trunc('week', v.day::date), 'YYYY-MM-DD')"
+
+    def _has_value(self, code: int, value_id: int) -> str:
+        return f"COALESCE((v.keys::jsonb -> '{code}' ->> '{value_id}')::bigint, 0) > 0"
+
+    def _keyed_visits(self, code: int) -> str:
+        return (
+            "SUM(j.value::bigint), "
+            f"SUM(COALESCE((v.vals::jsonb -> '{code}' -> j.key ->> 0)::bigint, 0)), "
+            f"SUM(COALESCE((v.vals::jsonb -> '{code}' -> j.key ->> 1)::bigint, 0)) "
+            f"FROM visits v CROSS JOIN LATERAL jsonb_each_text(v.keys::jsonb -> '{code}') j "
+            "JOIN dim_values dv ON dv.id = j.key::bigint"
+        )

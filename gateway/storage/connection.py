@@ -1,0 +1,29 @@
+"""The part of a DB-API connection the SQL modules use, so they run on either engine.
+
+``sqlite3.Connection`` has this shape; ``pg_sync.PgConnection`` gives it over asyncpg.
+Statements use ``?`` placeholders and the SQL both engines understand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Any, /) -> Cursor: ...
+
+    def close(self) -> None: ...
