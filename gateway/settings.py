@@ -41,7 +41,9 @@ SETTINGS_TABLE: tuple[SettingDoc, ...] = (
     SettingDoc("--host", "GATEWAY_HOST", "127.0.0.1", "Address to listen on."),
     SettingDoc("--port", "GATEWAY_PORT", "8000", "Port to listen on."),
     SettingDoc("--policies", "GATEWAY_POLICIES", "policies", "Folder of policy files."),
-    SettingDoc("--db", "GATEWAY_DB", DEFAULT_DB, "Database URL."),
+    SettingDoc(
+        "--db", "GATEWAY_DB", DEFAULT_DB, "Database URL: sqlite:///file.db or postgresql://..."
+    ),
     SettingDoc(
         "--trusted-proxy",
         "GATEWAY_TRUSTED_PROXIES",

@@ -1,8 +1,14 @@
-"""Shared fixtures: a real SQLite file, the shipped demo policy, the app with its lifespan.
+"""Shared fixtures: a real database, the shipped demo policy, the app with its lifespan.
 
-``client`` talks to the real ASGI app (routes, middleware, writer, SQLite) through Starlette's
+``client`` talks to the real ASGI app (routes, middleware, writer, database) through Starlette's
 TestClient; the peer address is a documentation address (203.0.113.9) so tests can search the
 database and logs for it.
+
+The database is a SQLite file, and for the tests under ``BOTH_ENGINES`` also a database on a
+real PostgreSQL server the tests start (``tests/pg_server.py``): those tests run once per
+engine (``[sqlite]`` / ``[postgres]``). ``db_path`` is then a ``PgDatabase``, which ``rows``
+reads the same way. A test that can only mean SQLite (it opens the file itself) is marked
+``sqlite_only``.
 """
 
 from __future__ import annotations
@@ -12,17 +18,55 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from starlette.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.settings import Settings
+from tests.pg_server import PgDatabase, PgServer
 
 ROOT = Path(__file__).resolve().parent.parent
 ORIGIN = "http://127.0.0.1:8000"
 PEER_IP = "203.0.113.9"
 ADMIN = "admin-token-for-tests-0123456789"
 SECRET = "test-secret-key-0123456789abcdef"
+TESTS = Path(__file__).resolve().parent
+BOTH_ENGINES = ("storage", "consent", "tracking", "reports")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    parts = Path(str(metafunc.definition.fspath)).resolve().relative_to(TESTS).parts
+    both = parts[0] in BOTH_ENGINES and not metafunc.definition.get_closest_marker("sqlite_only")
+    metafunc.parametrize("backend", ["sqlite", "postgres"] if both else ["sqlite"])
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    import shutil
+    import tempfile
+
+    # Not under pytest's temporary directory: that one is private to root, and the server
+    # runs as the postgres user.
+    directory = Path(tempfile.mkdtemp(prefix="gateway-pg-"))
+    server = PgServer(directory, free_port())
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_database(pg_server: PgServer) -> Iterator[PgDatabase]:
+    db = pg_server.database()
+    try:
+        yield db
+    finally:
+        pg_server.drop(db)
 
 
 def write_site(directory: Path, slug: str, idsite: int, **replacements: str) -> Path:
@@ -48,15 +92,23 @@ def policies_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
+def db_path(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Path | PgDatabase:
+    """The test's database: a SQLite file's path, or a ``PgDatabase`` on the test server."""
+    if backend == "postgres":
+        db: PgDatabase = request.getfixturevalue("pg_database")
+        return db
     return tmp_path / "data" / "gateway.db"
 
 
+def db_url(db: Path | PgDatabase) -> str:
+    return db.url if isinstance(db, PgDatabase) else f"sqlite:///{db}"
+
+
 @pytest.fixture
-def settings(policies_dir: Path, db_path: Path) -> Settings:
+def settings(policies_dir: Path, db_path: Path | PgDatabase) -> Settings:
     return Settings(
         policies_dir=policies_dir,
-        db_url=f"sqlite:///{db_path}",
+        db_url=db_url(db_path),
         secret_keys=(SECRET,),
         admin_token=ADMIN,
         revocation_poll_seconds=0.2,
@@ -70,11 +122,27 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
-def rows(db_path: Path, sql: str, *args: Any) -> list[sqlite3.Row]:
+def rows(db_path: Path | PgDatabase, sql: str, *args: Any) -> list[sqlite3.Row | asyncpg.Record]:
+    """Rows of ``sql`` (``?`` placeholders) on either engine; columns by name or position."""
+    if isinstance(db_path, PgDatabase):
+        return list(db_path.rows(sql, *args))
     conn = sqlite3.connect(db_path)
     conn.row_factory = sqlite3.Row
     try:
         return list(conn.execute(sql, args))
+    finally:
+        conn.close()
+
+
+def execute(db_path: Path | PgDatabase, sql: str, *args: Any) -> None:
+    """Change the database behind the gateway's back (tampering tests), on either engine."""
+    if isinstance(db_path, PgDatabase):
+        db_path.execute(sql, *args)
+        return
+    conn = sqlite3.connect(db_path)
+    try:
+        with conn:
+            conn.execute(sql, args)
     finally:
         conn.close()
 

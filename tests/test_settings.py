@@ -32,6 +32,14 @@ def test_missing_secrets_are_generated_once_into_a_private_file(tmp_path: Path) 
     assert first.admin_token not in repr(first) and first.secret_keys[0] not in repr(first)
 
 
+def test_a_postgresql_url_with_shared_secrets(tmp_path: Path) -> None:
+    env = {"GATEWAY_SECRET_KEYS": "k" * 20, "GATEWAY_ADMIN_TOKEN": "a" * 20}
+    settings = Settings.build(env, db="postgresql://gw:pw@db.example:5432/gw")
+    assert settings.db_url == "postgresql://gw:pw@db.example:5432/gw"
+    assert not settings.generated_secrets
+    assert not list(tmp_path.iterdir())  # no secrets file anywhere
+
+
 def test_environment_and_flags(tmp_path: Path) -> None:
     env = {
         "GATEWAY_DB": f"sqlite:///{tmp_path}/env.db",
@@ -55,6 +63,14 @@ def test_environment_and_flags(tmp_path: Path) -> None:
     [
         ({}, {"db": "mysql://x"}, "not a database URL"),
         ({}, {"db": "sqlite:///"}, "no file"),
+        ({}, {"db": "postgresql://"}, "no server"),
+        # Instances on one PostgreSQL database must share keys: none are generated for it.
+        ({}, {"db": "postgresql://gw@db.example/gw"}, "must both be set with PostgreSQL"),
+        (
+            {"GATEWAY_SECRET_KEYS": "k" * 20},
+            {"db": "postgres://gw@db.example/gw"},
+            "must both be set with PostgreSQL",
+        ),
         ({"GATEWAY_PORT": "http"}, {}, "GATEWAY_PORT / --port: 'http' is not a whole number"),
         ({}, {"port": 70000}, "outside 1..65535"),
         ({"GATEWAY_TRUSTED_PROXIES": "*"}, {}, "'*' is not accepted"),

@@ -8,7 +8,8 @@ every rule for both engines. ``PgConnection`` gives them what they use of ``sqli
 ``rowcount``. Each connection owns a private event loop and is used by one thread at a time
 (the writer thread, or a pooled reader), so the gateway's own loop never waits on it.
 
-Statements are written in the common dialect (``?`` placeholders, ``ON CONFLICT``,
+Text parameters have NUL characters replaced (``_text_safe``): SQLite keeps them, PostgreSQL's
+text type cannot. Statements are written in the common dialect (``?`` placeholders, ``ON CONFLICT``,
 ``RETURNING``); ``translate`` turns them into PostgreSQL's (``$1``...), once per statement
 text. ``BEGIN IMMEDIATE`` - SQLite's "take the write lock now" - becomes a transaction holding
 the database-wide advisory lock ``WRITE_LOCK``: every instance's writes are serialised as they
@@ -54,6 +55,17 @@ def translate(sql: str) -> str:
     return _PLACEHOLDER.sub(number, sql)
 
 
+def _text_safe(value: Any) -> Any:
+    """PostgreSQL text cannot hold NUL: it is stored (and searched) as U+FFFD."""
+    if type(value) is str and "\x00" in value:
+        return value.replace("\x00", "\ufffd")
+    return value
+
+
+def _params(params: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(_text_safe(p) for p in params)
+
+
 def _numeric(text: str) -> int | float:
     """SUM over BIGINT is NUMERIC in PostgreSQL; the callers expect Python ints, as SQLite
     gives them."""
@@ -93,6 +105,7 @@ class PgConnection:
         self._loop = asyncio.new_event_loop()
         self._sql: dict[str, str] = {}
         self.read_only = read_only
+        self._dsn = dsn
         try:
             self._conn: asyncpg.Connection = self._run(self._connect(dsn, read_only))
         except BaseException:
@@ -114,6 +127,13 @@ class PgConnection:
     def _run(self, coro: Any) -> Any:
         return self._loop.run_until_complete(coro)
 
+    def _live(self) -> asyncpg.Connection:
+        """The connection, opened again if the server dropped it (a restart, a failover): the
+        statement that saw it drop failed, and its transaction with it; later ones go on."""
+        if self._conn.is_closed():
+            self._conn = self._run(self._connect(self._dsn, self.read_only))
+        return self._conn
+
     def _translated(self, sql: str) -> str:
         found = self._sql.get(sql)
         if found is None:
@@ -123,21 +143,21 @@ class PgConnection:
 
     def execute(self, sql: str, params: Sequence[Any] | Iterable[Any] = ()) -> PgCursor:
         text = self._translated(sql)
-        args = tuple(params)
+        args = _params(params)
         if not args and text in _BEGIN.values():
-            self._run(self._conn.execute(text))
+            self._run(self._live().execute(text))
             return PgCursor([])
         if _RETURNS_ROWS.search(text):
-            records = self._run(self._conn.fetch(text, *args))
+            records = self._run(self._live().fetch(text, *args))
             return PgCursor([tuple(r) for r in records])
-        status: str = self._run(self._conn.execute(text, *args))
+        status: str = self._run(self._live().execute(text, *args))
         match = _STATUS_COUNT.search(status)
         return PgCursor([], int(match.group(1)) if match else 0)
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> PgCursor:
-        rows = [tuple(p) for p in seq]
+        rows = [_params(p) for p in seq]
         if rows:
-            self._run(self._conn.executemany(self._translated(sql), rows))
+            self._run(self._live().executemany(self._translated(sql), rows))
         return PgCursor([], len(rows))
 
     def close(self) -> None:

@@ -376,7 +376,7 @@ class SQLReportSource:
             args += [site, *dims, run_first.isoformat(), run_last.isoformat(), *picked_args]
         sums = ", ".join(f"SUM({m}) AS {m}" for m in DAY_METRICS)
         inner = (
-            f"SELECT dim, value AS id, {sums} FROM ({' UNION ALL '.join(parts)}) "
+            f"SELECT dim, value AS id, {sums} FROM ({' UNION ALL '.join(parts)}) AS picked "
             "GROUP BY dim, value ORDER BY visits DESC, hits DESC, value"
         )
         if limit is not None:

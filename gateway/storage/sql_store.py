@@ -70,7 +70,7 @@ _COUNT_CONSENT: Final = (
     "(site, day, action, source, lang, policy_version, granted, denied, n) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) "
     "ON CONFLICT (site, day, action, source, lang, policy_version, granted, denied) "
-    "DO UPDATE SET n = n + 1"
+    "DO UPDATE SET n = consent_days.n + 1"
 )
 _VISIT_ID: Final = HIT_COLUMNS.index("visit_id")
 BACKFILL_CHUNK: Final = 5000

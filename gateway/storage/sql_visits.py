@@ -445,7 +445,7 @@ def _first_visits(conn: Connection, site: str, visitor: str, limit: int) -> list
 
 def _upsert(table: str, keys: Sequence[str], metrics: Sequence[str]) -> str:
     columns = [*keys, *metrics]
-    updates = ", ".join(f"{m} = {m} + excluded.{m}" for m in metrics)
+    updates = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in metrics)
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,8 @@ from gateway.consent.ledger import (
     seal,
     verify_chain,
 )
-from tests.conftest import ORIGIN, SECRET, grant, rows
+from tests.conftest import ORIGIN, SECRET, db_url, execute, grant, rows
+from tests.pg_server import PgDatabase
 
 
 def draft(n: int) -> ConsentDraft:
@@ -109,9 +109,9 @@ def test_erasing_personal_fields_keeps_the_chain_valid() -> None:
     assert verify_chain(records) is None
 
 
-def verify_cli(db_path: Path, site: str = "demo") -> subprocess.CompletedProcess[str]:
+def verify_cli(db_path: Path | PgDatabase, site: str = "demo") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "gateway", "verify-consents", site, "--db", f"sqlite:///{db_path}"],
+        [sys.executable, "-m", "gateway", "verify-consents", site, "--db", db_url(db_path)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -143,12 +143,7 @@ def test_verify_consents_passes_then_names_the_edited_record(
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "ok: 6 consent records" in ok.stdout
 
-    conn = sqlite3.connect(db_path)
-    with conn:
-        conn.execute(
-            "UPDATE consents SET granted = '[\"analytics\"]' WHERE consent_id = ?", (ids[1],)
-        )
-    conn.close()
+    execute(db_path, "UPDATE consents SET granted = '[\"analytics\"]' WHERE consent_id = ?", ids[1])
     broken = verify_cli(db_path)
     assert broken.returncode == 1
     assert f"record 2 ({ids[1]})" in broken.stdout
