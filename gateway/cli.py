@@ -1,4 +1,4 @@
-"""The ``gateway`` command: serve, check, verify-consents, purge.
+"""The ``gateway`` command: serve, check, verify-consents, purge, outbox.
 
 ``gateway serve`` with no arguments runs the demo: ``policies/``, ``sqlite:///gateway.db`` and the
 demo site on http://127.0.0.1:8000/. Every flag also has a ``GATEWAY_*`` variable; the settings
@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -68,6 +69,30 @@ def _parser() -> argparse.ArgumentParser:
     purge.add_argument("--policies", help="folder of policy files (GATEWAY_POLICIES, policies)")
     purge.add_argument("--db", help="database URL (GATEWAY_DB, sqlite:///gateway.db)")
     purge.add_argument("--dry-run", action="store_true", help="only count what would be removed")
+    copy = sub.add_parser(
+        "copy-db", help="copy a SQLite database into an empty PostgreSQL database"
+    )
+    copy.add_argument("--from", dest="source", required=True, help="sqlite:///gateway.db")
+    copy.add_argument("--to", dest="target", required=True, help="postgresql://user@host/db")
+    outbox = sub.add_parser(
+        "outbox", help="the forwarding backlog and parked rows; release or drop parked rows"
+    )
+    outbox.add_argument("--db", help="database URL (GATEWAY_DB, sqlite:///gateway.db)")
+    change = outbox.add_mutually_exclusive_group()
+    change.add_argument(
+        "--release",
+        nargs="*",
+        type=int,
+        metavar="ID",
+        help="make these parked rows (all, without ids) due for delivery again",
+    )
+    change.add_argument(
+        "--drop",
+        nargs="*",
+        type=int,
+        metavar="ID",
+        help="delete these parked rows for good (all, without ids)",
+    )
     return parser
 
 
@@ -82,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _verify(args)
     if args.command == "purge":
         return _purge(args)
+    if args.command == "copy-db":
+        return _copy_db(args)
+    if args.command == "outbox":
+        return _outbox(args)
     _parser().print_help()
     return 2
 
@@ -101,6 +130,40 @@ def _check(args: argparse.Namespace) -> int:
     )
     print(f"ok: {count} policy file{'s' if count != 1 else ''} valid")
     return 0
+
+
+def _copy_db(args: argparse.Namespace) -> int:
+    from gateway.settings import validate_db_url
+    from gateway.storage.copy import Copied, CopyError, check_urls, copy_database
+
+    try:
+        validate_db_url(args.source)
+        validate_db_url(args.target)
+        check_urls(args.source, args.target)
+        # Opening each store migrates it to this release's schema (the source's visits and
+        # rollups are completed as at any start), so both hold the same tables.
+        for url in (args.source, args.target):
+            asyncio.run(_open_and_close(url))
+
+        def report(done: Copied) -> None:
+            print(f"{done.table}: {done.rows} rows", flush=True)
+
+        copied = copy_database(args.source, args.target, report)
+    except (SettingsError, CopyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the server refused or went away: nothing was committed
+        print(f"error: copy failed, nothing copied: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    total = sum(c.rows for c in copied)
+    print(f"ok: {total} rows copied; run verify-consents on the new database for each site")
+    return 0
+
+
+async def _open_and_close(url: str) -> None:
+    store = open_store(url)
+    await store.open()
+    await store.close()
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -165,6 +228,40 @@ def _purge(args: argparse.Namespace) -> int:
         return 1 if any(o.error for o in outcomes) else 0
 
     return asyncio.run(run())
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    from gateway.forwarding import operations
+    from gateway.settings import is_postgres
+
+    try:
+        settings = Settings.build(os.environ, db=args.db, create_secrets=False)
+        if not is_postgres(settings.db_url) and not sqlite_path(settings.db_url).is_file():
+            raise SettingsError(f"GATEWAY_DB / --db: no database at {sqlite_path(settings.db_url)}")
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    action: operations.Action = "show"
+    chosen: list[int] | None = None
+    if args.release is not None:
+        action, chosen = "release", args.release
+    elif args.drop is not None:
+        action, chosen = "drop", args.drop
+
+    async def run() -> operations.Report:
+        store = open_store(settings.db_url)
+        await store.open()
+        try:
+            return await operations.run(store, action, chosen or None)  # no ids: every one
+        finally:
+            await store.close()
+
+    report = asyncio.run(run())
+    for line in report.lines:
+        print(line)
+    for note in report.notes:
+        print(note, file=sys.stderr)
+    return 0
 
 
 def _settings_from_args(args: argparse.Namespace) -> Settings:
@@ -245,6 +342,9 @@ def _serve(args: argparse.Namespace) -> int:
         served: ASGIApp = AccessLogMiddleware(app)
     else:
         served = app
+    # uvicorn drains and shuts down on SIGTERM, then raises the signal again so the process
+    # would end by it; a handler of our own absorbs that, so a clean stop exits 0.
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
     uvicorn.run(
         served,
         host=settings.host,
@@ -271,6 +371,11 @@ def _export_settings(settings: Settings) -> None:
             "GATEWAY_MAX_BODY_BYTES": str(settings.max_body_bytes),
             "GATEWAY_PURGE_INTERVAL_HOURS": str(settings.purge_interval_hours),
             "GATEWAY_LOG_FORMAT": settings.log_format,
+            "GATEWAY_UPSTREAM_URL": settings.upstream_url or "",
+            "GATEWAY_FORWARD_TIMEOUT": str(settings.forward_timeout),
+            "GATEWAY_FORWARD_BACKOFF_MAX": str(settings.forward_backoff_max),
+            "GATEWAY_FORWARD_BATCH": str(settings.forward_batch),
+            "GATEWAY_FORWARD_POLL": str(settings.forward_poll),
         }
     )
 

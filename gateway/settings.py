@@ -67,6 +67,29 @@ SETTINGS_TABLE: tuple[SettingDoc, ...] = (
     ),
     SettingDoc("", "GATEWAY_UPSTREAM_TOKEN", "(none)", "Matomo token_auth for forwarding."),
     SettingDoc(
+        "",
+        "GATEWAY_FORWARD_TIMEOUT",
+        "5",
+        "Seconds a post to the upstream Matomo may take (connect, each read) before it counts "
+        "as failed and is retried; 0.5..300.",
+    ),
+    SettingDoc(
+        "",
+        "GATEWAY_FORWARD_BACKOFF_MAX",
+        "300",
+        "Longest wait in seconds between retries while the upstream Matomo fails (the wait "
+        "starts at 1 s and doubles, with jitter); 1..86400.",
+    ),
+    SettingDoc(
+        "", "GATEWAY_FORWARD_BATCH", "50", "Hits per bulk post to the upstream Matomo; 1..50."
+    ),
+    SettingDoc(
+        "",
+        "GATEWAY_FORWARD_POLL",
+        "1",
+        "Seconds between looks at an empty outbox (each process); 0.1..60.",
+    ),
+    SettingDoc(
         "--max-body-bytes", "GATEWAY_MAX_BODY_BYTES", "1048576", "Largest request body accepted."
     ),
     SettingDoc(
@@ -114,6 +137,12 @@ class Settings:
     workers: int = 1
     upstream_url: str | None = None
     upstream_token: str | None = None
+    # Forwarding timing (gateway.forwarding.config): post time limit, longest retry wait,
+    # hits per bulk post (Matomo's own trackers send at most 50), idle outbox poll; seconds.
+    forward_timeout: float = 5.0
+    forward_backoff_max: float = 300.0
+    forward_batch: int = 50
+    forward_poll: float = 1.0
     max_body_bytes: int = 1_048_576
     secrets_file: Path | None = None
     generated_secrets: bool = False
@@ -181,6 +210,12 @@ class Settings:
             raise SettingsError(
                 f"GATEWAY_LOG_FORMAT / --log-format: {log_value!r} is not text or json"
             )
+        forward_timeout = _seconds(environ, "GATEWAY_FORWARD_TIMEOUT", "5", 0.5, 300)
+        forward_backoff_max = _seconds(environ, "GATEWAY_FORWARD_BACKOFF_MAX", "300", 1, 86400)
+        forward_batch = _int(
+            environ.get("GATEWAY_FORWARD_BATCH", "").strip() or "50", "GATEWAY_FORWARD_BATCH", 1, 50
+        )
+        forward_poll = _seconds(environ, "GATEWAY_FORWARD_POLL", "1", 0.1, 60)
         consent_rate = _rate(environ, "GATEWAY_RATE_CONSENT", "20/s,200")
         tracking_rate = _rate(environ, "GATEWAY_RATE_TRACKING", "100/s,1000")
         geoip_path = pick(geoip, "GATEWAY_GEOIP", "") or None
@@ -193,7 +228,9 @@ class Settings:
         admin = environ.get("GATEWAY_ADMIN_TOKEN", "").strip()
         secrets_path = secrets_file_for(db_url)
         generated = False
-        if is_postgres(db_url) and (not keys or not admin):
+        # Serving on PostgreSQL: instances share the database, so they must share the keys
+        # (maintenance commands, create_secrets=False, sign nothing and need none).
+        if is_postgres(db_url) and create_secrets and (not keys or not admin):
             raise SettingsError(
                 "GATEWAY_SECRET_KEYS and GATEWAY_ADMIN_TOKEN must both be set with PostgreSQL: "
                 "every instance on the database must share them (generate one with "
@@ -219,6 +256,10 @@ class Settings:
             workers=workers_value,
             upstream_url=pick(upstream, "GATEWAY_UPSTREAM_URL", "") or None,
             upstream_token=environ.get("GATEWAY_UPSTREAM_TOKEN", "").strip() or None,
+            forward_timeout=forward_timeout,
+            forward_backoff_max=forward_backoff_max,
+            forward_batch=forward_batch,
+            forward_poll=forward_poll,
             max_body_bytes=body_value,
             secrets_file=secrets_path if generated else None,
             generated_secrets=generated,
@@ -274,6 +315,18 @@ def _rate(environ: Mapping[str, str], name: str, default: str) -> Rate:
         return Rate.parse(environ.get(name, "").strip() or default)
     except ValueError as error:
         raise SettingsError(f"{name}: {error}") from None
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: str, low: float, high: float) -> float:
+    """A number of seconds within ``low..high``; fractions allowed."""
+    value = environ.get(name, "").strip() or default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise SettingsError(f"{name}: {value!r} is not a number of seconds") from None
+    if not low <= seconds <= high:  # also rejects nan and inf
+        raise SettingsError(f"{name}: {seconds:g} is outside {low:g}..{high:g} seconds")
+    return seconds
 
 
 def _hours(value: str, name: str) -> float:

@@ -32,7 +32,7 @@ PEER_IP = "203.0.113.9"
 ADMIN = "admin-token-for-tests-0123456789"
 SECRET = "test-secret-key-0123456789abcdef"
 TESTS = Path(__file__).resolve().parent
-BOTH_ENGINES = ("storage", "consent", "tracking", "reports")
+BOTH_ENGINES = ("storage", "consent", "tracking", "reports", "forwarding")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -77,6 +77,10 @@ def test_environment_and_flags(tmp_path: Path) -> None:
         ({"GATEWAY_TRUSTED_PROXIES": "proxy.local"}, {}, "GATEWAY_TRUSTED_PROXIES"),
         ({}, {"geoip": "/no/such.mmdb"}, "no such file"),
         ({"GATEWAY_SECRET_KEYS": "short", "GATEWAY_ADMIN_TOKEN": "x"}, {}, "16 characters"),
+        ({"GATEWAY_FORWARD_TIMEOUT": "soon"}, {}, "GATEWAY_FORWARD_TIMEOUT: 'soon' is not a"),
+        ({"GATEWAY_FORWARD_BACKOFF_MAX": "0"}, {}, "GATEWAY_FORWARD_BACKOFF_MAX: 0 is outside"),
+        ({"GATEWAY_FORWARD_BATCH": "100"}, {}, "GATEWAY_FORWARD_BATCH: 100 is outside 1..50"),
+        ({"GATEWAY_FORWARD_POLL": "0"}, {}, "GATEWAY_FORWARD_POLL: 0 is outside 0.1..60"),
     ],
 )
 def test_bad_settings_name_the_setting(

@@ -1,7 +1,10 @@
 """How forwarding runs: where to, with which token, and its timing.
 
-Built from the settings (``GATEWAY_UPSTREAM_URL`` / ``--upstream``, ``GATEWAY_UPSTREAM_TOKEN``);
-the timing has fixed defaults that tests shorten.
+Built from the settings: ``GATEWAY_UPSTREAM_URL`` / ``--upstream``, ``GATEWAY_UPSTREAM_TOKEN``
+and the ``GATEWAY_FORWARD_*`` timing (post time limit, longest retry wait, batch size, idle
+poll). The rest is derived from them, so an operator cannot set a combination that breaks the
+guarantees: a claimed row's lease outlasts the post's time limit (no second process posts it
+meanwhile), and a clean shutdown waits for the post in flight. Tests shorten everything.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from gateway.settings import Settings
 
 # Matomo's own trackers send bulk requests in chunks of 50 (matomo.js ``arrayChunk``).
 BATCH_MAX = 50
+# Seconds a lease lasts beyond the post's time limit, and a shutdown waits beyond it.
+LEASE_MARGIN = 30.0
+SHUTDOWN_MARGIN = 5.0
 
 
 @dataclass(frozen=True)
@@ -27,9 +33,9 @@ class ForwardingConfig:
     # Seconds between looks at the outbox when there is nothing to send.
     poll_interval: float = 1.0
     # A claimed row is not claimed again (by this or another process) for this long.
-    lease_seconds: float = 35.0
+    lease_seconds: float = 5.0 + LEASE_MARGIN
     # At shutdown, how long the post in flight may still take.
-    shutdown_grace: float = 10.0
+    shutdown_grace: float = 5.0 + SHUTDOWN_MARGIN
 
     @property
     def enabled(self) -> bool:
@@ -38,4 +44,15 @@ class ForwardingConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ForwardingConfig:
-        return cls(url=settings.upstream_url, token=settings.upstream_token)
+        """The settings' forwarding, with the lease and shutdown wait following the time limit
+        (the defaults give the documented 35 s lease and 10 s shutdown wait)."""
+        return cls(
+            url=settings.upstream_url,
+            token=settings.upstream_token,
+            batch_size=min(BATCH_MAX, max(1, settings.forward_batch)),
+            timeout=settings.forward_timeout,
+            backoff_max=max(settings.forward_backoff_max, cls.backoff_base),
+            poll_interval=settings.forward_poll,
+            lease_seconds=settings.forward_timeout + LEASE_MARGIN,
+            shutdown_grace=settings.forward_timeout + SHUTDOWN_MARGIN,
+        )

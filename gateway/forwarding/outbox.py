@@ -43,3 +43,15 @@ class Backlog:
     pending: int
     parked: int
     oldest_age: float
+
+
+@dataclass(frozen=True)
+class ParkedRow:
+    """A row upstream refused, as an operator sees it: never its query, which holds the
+    visitor's data (URL, user agent, IP)."""
+
+    id: int
+    site: str
+    created: str
+    attempts: int
+    last_error: str | None

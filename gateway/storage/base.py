@@ -14,7 +14,7 @@ from typing import Protocol, TypeVar
 
 from gateway.audit.entry import AccessEntry
 from gateway.consent.ledger import Anchor, ConsentDraft, ConsentRecord
-from gateway.forwarding.outbox import Backlog, OutboxEntry, OutboxRow
+from gateway.forwarding.outbox import Backlog, OutboxEntry, OutboxRow, ParkedRow
 from gateway.reports.source import ReportSource
 from gateway.retention.cutoffs import Kind
 from gateway.retention.result import Removed
@@ -164,6 +164,18 @@ class Store(Protocol):
         ...
 
     async def outbox_backlog(self) -> Backlog: ...
+
+    async def outbox_parked(self, limit: int) -> list[ParkedRow]:
+        """The oldest ``limit`` parked rows, without their queries (``gateway outbox``)."""
+        ...
+
+    async def outbox_release(self, ids: Sequence[int] | None) -> int:
+        """Make parked rows (all when ``ids`` is None) due now, attempts kept; how many."""
+        ...
+
+    async def outbox_drop(self, ids: Sequence[int] | None) -> int:
+        """Delete parked rows (all when ``ids`` is None); how many."""
+        ...
 
     async def health(self) -> bool: ...
 

@@ -39,6 +39,13 @@ _BEGIN: Final = {
 _RETURNS_ROWS: Final = re.compile(r"^\s*(SELECT|WITH|VALUES)\b|\bRETURNING\b", re.IGNORECASE)
 _PLACEHOLDER: Final = re.compile(r"'(?:[^']|'')*'|\?")
 _STATUS_COUNT: Final = re.compile(r"(\d+)$")
+# executemany of at least this many rows becomes one statement over arrays (``_bulk``)
+BULK_MIN: Final = 4
+_INSERT_VALUES: Final = re.compile(
+    r"^\s*INSERT INTO (\w+) \(([\w\s,]+)\) VALUES \(([?,\s]+)\)([^?]*)$", re.S | re.I
+)
+_DELETE_WHERE: Final = re.compile(r"^\s*DELETE FROM (\w+) WHERE ([^;]+)$", re.S | re.I)
+_TERM: Final = re.compile(r"^(\w+) = (\?|-?\d+)$")
 
 
 def translate(sql: str) -> str:
@@ -156,13 +163,80 @@ class PgConnection:
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> PgCursor:
         rows = [_params(p) for p in seq]
-        if rows:
+        if not rows:
+            return PgCursor([], 0)
+        bulk = self._bulk(sql) if len(rows) >= BULK_MIN else None
+        if bulk is None:
             self._run(self._live().executemany(self._translated(sql), rows))
-        return PgCursor([], len(rows))
+            return PgCursor([], len(rows))
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        status: str = self._run(self._live().execute(bulk, *columns))
+        match = _STATUS_COUNT.search(status)
+        return PgCursor([], int(match.group(1)) if match else 0)
+
+    def _bulk(self, sql: str) -> str | None:
+        """``sql`` for all rows at once, each parameter an array of one column's values
+        (``unnest``): one statement and one round trip instead of one per row. Covers the
+        shapes the store sends many rows through - ``INSERT ... VALUES (?, ...) [ON CONFLICT
+        ...]`` and ``DELETE ... WHERE col = ? AND ...`` - and None for anything else. A batch
+        never holds two rows for one key, which ``ON CONFLICT DO UPDATE`` requires."""
+        key = "bulk:" + sql
+        if key in self._sql:
+            return self._sql[key] or None
+        found = ""
+        insert = _INSERT_VALUES.match(sql)
+        delete = _DELETE_WHERE.match(sql)
+        if insert:
+            table, names, marks, rest = insert.groups()
+            columns = [c.strip() for c in names.split(",")]
+            if marks.count("?") == len(columns):
+                types = self._column_types(table)
+                arrays = ", ".join(f"${i}::{types[c]}[]" for i, c in enumerate(columns, 1))
+                found = (
+                    f"INSERT INTO {table} ({', '.join(columns)}) "
+                    f"SELECT * FROM unnest({arrays}){rest}"
+                )
+        elif delete:
+            table, where = delete.groups()
+            terms = [_TERM.match(t.strip()) for t in re.split(r"\s+AND\s+", where)]
+            if all(terms):
+                keys = [m.group(1) for m in terms if m and m.group(2) == "?"]
+                fixed = [
+                    f"{table}.{m.group(1)} = {m.group(2)}" for m in terms if m and m.group(2) != "?"
+                ]
+                types = self._column_types(table)
+                arrays = ", ".join(f"${i}::{types[c]}[]" for i, c in enumerate(keys, 1))
+                match_keys = [f"{table}.{c} = u.{c}" for c in keys]
+                found = (
+                    f"DELETE FROM {table} USING unnest({arrays}) AS u({', '.join(keys)}) "
+                    f"WHERE {' AND '.join(match_keys + fixed)}"
+                )
+        self._sql[key] = found
+        return found or None
+
+    def _column_types(self, table: str) -> dict[str, str]:
+        rows = self._run(
+            self._live().fetch(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+                table,
+            )
+        )
+        return {str(name): str(kind) for name, kind in rows}
 
     def close(self) -> None:
+        """Close the connection (abruptly when the server is gone) and its loop. Never raises:
+        it runs while errors are being handled."""
         try:
             if not self._conn.is_closed():
-                self._run(self._conn.close(timeout=5))
+                try:
+                    self._run(self._conn.close(timeout=5))
+                except Exception:
+                    self._conn.terminate()
+            # let the transport's scheduled close callbacks run, so its socket is released
+            self._run(asyncio.sleep(0))
+            self._run(asyncio.sleep(0))
+        except Exception:
+            pass
         finally:
             self._loop.close()

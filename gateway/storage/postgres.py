@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import asyncpg
+
 from gateway.storage.connection import Connection
 from gateway.storage.pg_schema import to_postgres
 from gateway.storage.pg_sync import PgConnection
@@ -31,6 +33,15 @@ class PostgresStore(SQLStore):
 
     def _connect_reader(self) -> Connection:
         return PgConnection(self.dsn, read_only=True)
+
+    def _lost_connection(self, exc: BaseException) -> bool:
+        return isinstance(
+            exc,
+            asyncpg.ConnectionDoesNotExistError
+            | asyncpg.AdminShutdownError
+            | asyncpg.InterfaceError
+            | ConnectionError,
+        )
 
     def _schema_statement(self, statement: str) -> str:
         return to_postgres(statement)

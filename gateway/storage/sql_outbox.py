@@ -3,7 +3,8 @@
 The caller owns the transaction: ``enqueue`` runs inside the hits' write batch, the others in
 their own short ``BEGIN IMMEDIATE`` on the writer thread, so several gateway processes on one
 database never claim the same row at the same time (a claim is a lease: the row's
-``next_attempt_at`` moves past the post's time limit).
+``next_attempt_at`` moves past the post's time limit). ``parked``, ``release`` and ``drop``
+serve ``gateway outbox``: an operator's look at refused rows and what to do with them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from gateway.forwarding.outbox import Backlog, OutboxEntry, OutboxRow
+from gateway.forwarding.outbox import Backlog, OutboxEntry, OutboxRow, ParkedRow
 from gateway.storage.connection import Connection
 
 ERROR_MAX = 500
@@ -93,3 +94,38 @@ def forget(conn: Connection, site: str, visitor_ids: Sequence[str]) -> None:
     conn.executemany(
         "DELETE FROM outbox WHERE site = ? AND visitor = ?", [(site, v) for v in visitor_ids]
     )
+
+
+def parked(conn: Connection, limit: int) -> list[ParkedRow]:
+    """The oldest ``limit`` parked rows, without their queries (the visitor's data)."""
+    found = conn.execute(
+        "SELECT id, site, created, attempts, last_error FROM outbox WHERE parked = 1 "
+        "ORDER BY id LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [
+        ParkedRow(int(r[0]), str(r[1]), str(r[2]), int(r[3]), None if r[4] is None else str(r[4]))
+        for r in found
+    ]
+
+
+def release(conn: Connection, ids: Sequence[int] | None) -> int:
+    """Make parked rows (all when ``ids`` is None) due now, keeping their attempts; how many.
+
+    Ids of rows that are not parked are left alone: a pending row keeps its place and its
+    retry time."""
+    sql = "UPDATE outbox SET parked = 0, next_attempt_at = 0 WHERE parked = 1"
+    return _each(conn, sql, ids)
+
+
+def drop(conn: Connection, ids: Sequence[int] | None) -> int:
+    """Delete parked rows (all when ``ids`` is None) for good; how many. Only parked rows."""
+    return _each(conn, "DELETE FROM outbox WHERE parked = 1", ids)
+
+
+def _each(conn: Connection, sql: str, ids: Sequence[int] | None) -> int:
+    """``sql`` on every row it matches, or on each of ``ids``; the rows changed. One statement
+    per id: a cursor's ``rowcount`` after ``executemany`` is not the rows changed everywhere."""
+    if ids is None:
+        return max(0, conn.execute(sql).rowcount)
+    return sum(max(0, conn.execute(sql + " AND id = ?", (i,)).rowcount) for i in sorted(set(ids)))

@@ -24,7 +24,7 @@ from typing import Any, Final, TypeVar
 
 from gateway.audit.entry import AccessEntry
 from gateway.consent.ledger import GENESIS, Anchor, ConsentDraft, ConsentRecord, seal
-from gateway.forwarding.outbox import Backlog, OutboxRow
+from gateway.forwarding.outbox import Backlog, OutboxRow, ParkedRow
 from gateway.reports.sessions import epoch_us
 from gateway.reports.source import ReportSource
 from gateway.retention.cutoffs import Kind
@@ -87,9 +87,9 @@ class SQLStore:
         """``visit_timeouts``: seconds per site slug (30 minutes for sites not listed)."""
         self.visits = VisitMaintainer(visit_timeouts)
         self._executor: ThreadPoolExecutor | None = None
+        self._read_executor: ThreadPoolExecutor | None = None
         self._writer: Connection | None = None
         self._readers: queue.SimpleQueue[Connection] = queue.SimpleQueue()
-        self._reader_count = 0
 
     # -- what an engine supplies -------------------------------------------------------------
 
@@ -108,6 +108,10 @@ class SQLStore:
         """A migration statement in the engine's dialect."""
         return statement
 
+    def _lost_connection(self, exc: BaseException) -> bool:
+        """Whether ``exc`` says the server dropped the connection (not that the query failed)."""
+        return False
+
     async def _prepare(self) -> None:
         """Anything to do before the first connection (a directory to create)."""
 
@@ -122,6 +126,11 @@ class SQLStore:
             self._executor.shutdown(wait=True)
             self._executor = None
             raise
+        # As many reading threads as pooled read connections: a process never holds more
+        # than 1 + READ_POOL connections.
+        self._read_executor = ThreadPoolExecutor(
+            max_workers=READ_POOL, thread_name_prefix="gateway-reader"
+        )
 
     async def _on_writer(self, fn: Callable[..., T], *args: object) -> T:
         if self._executor is None:
@@ -139,13 +148,15 @@ class SQLStore:
             await self._on_writer(self._close_writer)
             self._executor.shutdown(wait=True)
             self._executor = None
+        if self._read_executor is not None:
+            self._read_executor.shutdown(wait=True)
+            self._read_executor = None
         while True:
             try:
                 conn = self._readers.get_nowait()
             except queue.Empty:
                 break
             await asyncio.to_thread(conn.close)
-        self._reader_count = 0
 
     def _close_writer(self) -> None:
         if self._writer is not None:
@@ -160,27 +171,35 @@ class SQLStore:
 
     async def _reading(self, fn: Callable[..., T], *args: object) -> T:
         """``fn(connection, *args)`` on a pooled read connection, in a worker thread."""
-        if self._executor is None:
+        if self._read_executor is None:
             raise RuntimeError("store is not open")
-        return await asyncio.to_thread(self._with_reader, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._read_executor, lambda: self._with_reader(fn, *args)
+        )
 
     def _with_reader(self, fn: Callable[..., T], *args: object) -> T:
         try:
             conn = self._readers.get_nowait()
         except queue.Empty:
             conn = self._connect_reader()
-            self._reader_count += 1
         try:
             result = fn(conn, *args)
-        except BaseException:
-            conn.close()  # it may be broken (a lost server); the next read opens a new one
-            self._reader_count -= 1
-            raise
+        except BaseException as exc:
+            conn.close()  # it may be broken; the next read opens a new one
+            if not self._lost_connection(exc):
+                raise
+            # The server dropped a pooled connection (a restart, a failover): a read is safe
+            # to run again, on a new connection.
+            conn = self._connect_reader()
+            try:
+                result = fn(conn, *args)
+            except BaseException:
+                conn.close()
+                raise
         if self._readers.qsize() < READ_POOL:
             self._readers.put(conn)
         else:
             conn.close()
-            self._reader_count -= 1
         return result
 
     # -- writes ------------------------------------------------------------------------------
@@ -498,6 +517,17 @@ class SQLStore:
 
     async def outbox_backlog(self) -> Backlog:
         return await self._reading(sql_outbox.backlog, datetime.now(UTC))
+
+    async def outbox_parked(self, limit: int) -> list[ParkedRow]:
+        return await self._reading(sql_outbox.parked, limit)
+
+    async def outbox_release(self, ids: Sequence[int] | None) -> int:
+        chosen = None if ids is None else tuple(ids)
+        return await self._on_writer(self._in_write, sql_outbox.release, chosen)
+
+    async def outbox_drop(self, ids: Sequence[int] | None) -> int:
+        chosen = None if ids is None else tuple(ids)
+        return await self._on_writer(self._in_write, sql_outbox.drop, chosen)
 
     def _in_write(self, fn: Callable[..., T], *args: object) -> T:
         """``fn(writer, *args)`` in one ``BEGIN IMMEDIATE`` transaction: every write goes

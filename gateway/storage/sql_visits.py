@@ -525,6 +525,9 @@ def sync_contexts(conn: Connection, dictionary: Dictionary) -> None:
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
+        # again inside the write lock: another process starting at the same time may have
+        # done the work while this one waited for the lock
+        done = {int(r[0]) for r in conn.execute("SELECT dim FROM rollup_contexts")}
         for code in done - set(wanted):
             conn.execute(
                 "DELETE FROM rollup_days WHERE dim < 0 AND (-dim) / ? IN "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,21 +17,11 @@ from starlette.testclient import TestClient
 from gateway.app import create_app
 from gateway.settings import Settings
 from tests.conftest import BROWSER_UA, ORIGIN, PEER_IP, grant, rows
+from tests.forwarding.conftest import UPSTREAM_TOKEN
 from tests.forwarding.fake_matomo import FakeMatomo
 
-UPSTREAM_TOKEN = "upstream-write-token-0123456789"
 HEADERS = {"User-Agent": BROWSER_UA, "Accept-Language": "fi-FI"}
 VISITORS = [f"{n:016x}" for n in (1, 2, 3)]
-
-
-@pytest.fixture
-def matomo() -> Iterator[FakeMatomo]:
-    fake = FakeMatomo(token=UPSTREAM_TOKEN)
-    fake.start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
 
 
 def gateway(settings: Settings, url: str, token: str = UPSTREAM_TOKEN) -> TestClient:

@@ -13,10 +13,11 @@ from starlette.testclient import TestClient
 from gateway.app import create_app
 from gateway.forwarding.outbox import OutboxEntry
 from gateway.settings import Settings
-from gateway.storage.base import AddHits
-from gateway.storage.sqlite import SQLiteStore
+from gateway.storage import open_store
+from gateway.storage.base import AddHits, Store
 from gateway.tracking.record import HitRecord
-from tests.conftest import BROWSER_UA, ORIGIN, PEER_IP, grant, rows, write_site
+from tests.conftest import BROWSER_UA, ORIGIN, PEER_IP, db_url, grant, rows, write_site
+from tests.pg_server import PgDatabase
 
 
 @pytest.fixture
@@ -131,8 +132,8 @@ def record(n: int, visitor: str | None) -> tuple[HitRecord, OutboxEntry]:
 
 
 @pytest.mark.anyio
-async def test_claims_keep_each_visitors_order(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "o.db")
+async def test_claims_keep_each_visitors_order(db_path: Path | PgDatabase) -> None:
+    store = open_store(db_url(db_path))
     await store.open()
     try:
         made = [record(1, "a"), record(2, "b"), record(3, "a"), record(4, None), record(5, "b")]
@@ -155,5 +156,46 @@ async def test_claims_keep_each_visitors_order(tmp_path: Path) -> None:
         assert backlog.oldest_age > 0
         await store.forget_visitor("demo", "a")
         assert (await store.outbox_backlog()).pending == 2
+    finally:
+        await store.close()
+
+
+async def queue(store: Store, *visitors: str | None) -> list[int]:
+    made = [record(n, v) for n, v in enumerate(visitors, start=1)]
+    await store.write_batch([AddHits(tuple(h for h, _ in made), tuple(e for _, e in made))])
+    return [r.id for r in await store.outbox_claim(len(made), now=100.0, lease_until=130.0)]
+
+
+@pytest.mark.anyio
+async def test_parked_rows_are_listed_released_and_dropped(db_path: Path | PgDatabase) -> None:
+    store = open_store(db_url(db_path))
+    await store.open()
+    try:
+        first, second, third, fourth = await queue(store, "a", "b", "c", "d")
+        await store.outbox_park([first, second, third], "HTTP 400 (request refused)")
+        await store.outbox_retry([fourth], when=500.0, error="HTTP 503")
+        parked = await store.outbox_parked(2)
+        assert [(p.id, p.site, p.attempts, p.last_error) for p in parked] == [
+            (first, "demo", 1, "HTTP 400 (request refused)"),
+            (second, "demo", 1, "HTTP 400 (request refused)"),
+        ]
+        assert parked[0].created == "2026-01-01T00:00:01.000000Z"
+        # only parked rows are touched: the pending one keeps its retry time
+        assert await store.outbox_release([first, fourth, 999]) == 1
+        assert await store.outbox_drop([second, fourth]) == 1
+        assert await store.outbox_release([first]) == 0  # already released
+        due = await store.outbox_claim(10, now=101.0, lease_until=131.0)
+        assert [(r.id, r.attempts) for r in due] == [(first, 1)]  # due now, attempts kept
+        assert [p.id for p in await store.outbox_parked(10)] == [third]
+        backlog = await store.outbox_backlog()
+        assert (backlog.pending, backlog.parked) == (2, 1)
+        await store.outbox_park([first], "HTTP 400 (request refused)")
+        assert await store.outbox_release(None) == 2  # all of them
+        assert await store.outbox_parked(10) == []
+        await store.outbox_park([first, third], "HTTP 400 (request refused)")
+        assert await store.outbox_drop(None) == 2
+        assert (await store.outbox_backlog()).parked == 0
+        remaining = await store.outbox_claim(10, now=1000.0, lease_until=1030.0)
+        assert [r.id for r in remaining] == [fourth]  # only the row that was never parked
     finally:
         await store.close()

@@ -25,8 +25,8 @@ import pytest
 from gateway.reports import definitions as d
 from gateway.reports.source import Filter, RowData
 from gateway.storage.base import AddHits
-from gateway.storage.sqlite import SQLiteStore
 from gateway.storage.sql_reports import SQLReportSource
+from gateway.storage.sqlite import SQLiteStore
 from tests.reports import generator, reference
 
 SEEDS = range(40)

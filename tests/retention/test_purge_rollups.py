@@ -24,8 +24,8 @@ import pytest
 from gateway.reports import definitions as d
 from gateway.reports.sessions import epoch_us
 from gateway.storage.base import AddHits
-from gateway.storage.sqlite import SQLiteStore
 from gateway.storage.sql_reports import SQLReportSource
+from gateway.storage.sqlite import SQLiteStore
 from gateway.tracking.record import HitRecord
 from tests.reports import generator
 
