@@ -79,7 +79,11 @@ async def metrics(request: Request) -> Response:
         with contextlib.suppress(Exception):
             outbox = await rt.store.outbox_backlog()
     text = rt.metrics.render(
-        batches=rt.writer.batches, operations=rt.writer.operations, outbox=outbox
+        batches=rt.writer.batches,
+        operations=rt.writer.operations,
+        commit_seconds=rt.writer.commit_seconds,
+        queue_depth=rt.writer.queue_depth,
+        outbox=outbox,
     )
     return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 

@@ -13,6 +13,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from gateway.storage.writer import StorageUnavailable, WriterClosed
+
 log = logging.getLogger("gateway")
 
 
@@ -28,5 +30,10 @@ async def http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    # Any route whose write met a database outage (the writer logged it once): retry later.
+    if isinstance(exc, StorageUnavailable):
+        return json_error(503, "storage unavailable; retry", headers={"Retry-After": "5"})
+    if isinstance(exc, WriterClosed):
+        return json_error(503, "shutting down; retry", headers={"Retry-After": "5"})
     log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
     return json_error(500, "internal error")

@@ -1,7 +1,9 @@
 """In-process counters, rendered as Prometheus text at ``/metrics``.
 
 Counters are per process; a scraper sums them across instances. Labels are closed sets (sites
-from the policy files, drop reasons from ``DropReason``), so the series count stays bounded.
+from the policy files, drop reasons from ``DropReason``, consent actions from
+``consent.ledger.ACTIONS``), so the series count stays bounded. The writer's own figures (batches,
+operations, commit latency, queue depth) are passed in at render time: the writer keeps them.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 from gateway.forwarding.outbox import Backlog
+from gateway.histogram import Histogram
 
 
 class Metrics:
@@ -21,7 +24,15 @@ class Metrics:
         # forwarded hits by outcome: delivered, failed (attempts), invalid, parked
         self.forwarded: Counter[str] = Counter()
 
-    def render(self, *, batches: int, operations: int, outbox: Backlog | None = None) -> str:
+    def render(
+        self,
+        *,
+        batches: int,
+        operations: int,
+        commit_seconds: Histogram,
+        queue_depth: int,
+        outbox: Backlog | None = None,
+    ) -> str:
         lines = [
             "# HELP gateway_hits_total Tracking hits by outcome (stored, anonymous, dropped).",
             "# TYPE gateway_hits_total counter",
@@ -55,7 +66,8 @@ class Metrics:
             for endpoint, n in sorted(self.rate_limited.items())
         ]
         lines += [
-            "# HELP gateway_consents_total Consent records written, by action.",
+            "# HELP gateway_consents_total Consent decisions recorded in the ledger, by action "
+            "(accept_all, reject_all, custom, withdraw).",
             "# TYPE gateway_consents_total counter",
         ]
         lines += [
@@ -69,7 +81,13 @@ class Metrics:
             "# HELP gateway_write_operations_total Operations committed by the writer.",
             "# TYPE gateway_write_operations_total counter",
             f"gateway_write_operations_total {operations}",
+            "# HELP gateway_write_queue_depth Operations waiting in the writer's queue.",
+            "# TYPE gateway_write_queue_depth gauge",
+            f"gateway_write_queue_depth {queue_depth}",
         ]
+        lines += commit_seconds.render(
+            "gateway_commit_seconds", "Duration of each group-commit transaction, in seconds."
+        )
         if outbox is not None:
             lines += _forwarding_lines(self.forwarded, outbox)
         return "\n".join(lines) + "\n"

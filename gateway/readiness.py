@@ -40,6 +40,9 @@ async def readyz(request: Request) -> Response:
         schema = None
     expected = len(MIGRATIONS)
     reasons = reasons_not_ready(schema, expected)
+    problem = rt.writer.storage_problem()  # reads alone miss a lock or a full disk
+    if problem is not None:
+        reasons.append(f"storage unavailable: {problem}")
     body = {"ready": not reasons, "schema": schema, "expected_schema": expected, "reasons": reasons}
     return JSONResponse(
         body, status_code=503 if reasons else 200, headers={"Cache-Control": "no-store"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,14 +19,17 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.consent.config import details, expirable_cookies, first_layer, pick_language
-from gateway.consent.ledger import ConsentDraft, classify_action
+from gateway.consent.ledger import ConsentDraft, ConsentRecord, classify_action
 from gateway.consent.tokens import ConsentClaims, utcnow
 from gateway.errors import json_error
 from gateway.net.body import BodyTooLarge, read_body
 from gateway.policy import Policy
 from gateway.runtime import Runtime, runtime
+from gateway.storage.writer import StorageUnavailable, WriterClosed
 from gateway.timefmt import iso
 from gateway.tracking.anonymize import truncate_ip
+
+log = logging.getLogger("gateway.consent")
 
 COOKIE = "gw_consent"
 SOURCES = ("banner", "embed", "gpc", "optout")  # where the visitor chose; "optout": the
@@ -290,6 +294,21 @@ def _over_limit(request: Request, cors: dict[str, str]) -> Response | None:
     )
 
 
+async def _append(
+    rt: Runtime, draft: ConsentDraft, cors: dict[str, str]
+) -> ConsentRecord | Response:
+    """Commit ``draft`` to the ledger; a 503 JSON answer when it cannot be stored now."""
+    try:
+        return await rt.writer.append_consent(draft)
+    except WriterClosed:
+        return json_error(503, "shutting down; retry", headers=cors)
+    except StorageUnavailable:  # logged once per outage by the writer
+        return json_error(503, "storage unavailable; retry", headers={**cors, "Retry-After": "5"})
+    except Exception:
+        log.exception("could not record a consent choice")
+        return json_error(503, "storage unavailable; retry", headers=cors)
+
+
 async def record_choice(request: Request) -> Response:
     policy = _policy_or_404(request)
     if isinstance(policy, Response):
@@ -326,7 +345,9 @@ async def record_choice(request: Request) -> Response:
         services,
         parsed.source,
     )
-    record = await rt.writer.append_consent(draft)
+    record = await _append(rt, draft, cors)
+    if isinstance(record, Response):
+        return record
     if previous is not None:
         rt.revocations.add(previous.consent_id)
     rt.metrics.consents[(policy.slug, record.action)] += 1
@@ -391,7 +412,9 @@ async def withdraw_choice(request: Request) -> Response:
     draft = draft_choice(
         request, policy, policy.required_category_ids, lang, claims.consent_id, True
     )
-    record = await rt.writer.append_consent(draft)
+    record = await _append(rt, draft, cors)
+    if isinstance(record, Response):
+        return record
     rt.revocations.add(claims.consent_id)
     rt.metrics.consents[(policy.slug, record.action)] += 1
     response = JSONResponse(

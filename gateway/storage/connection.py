@@ -6,6 +6,7 @@ Statements use ``?`` placeholders and the SQL both engines understand.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any, Protocol
 
@@ -27,3 +28,11 @@ class Connection(Protocol):
     def executemany(self, sql: str, parameters: Any, /) -> Cursor: ...
 
     def close(self) -> None: ...
+
+
+def rollback(conn: Connection) -> None:
+    """End a failed transaction without hiding why it failed: SQLite has already rolled back
+    after a full disk or an I/O error (ROLLBACK then raises), and a connection the server
+    dropped cannot roll back at all."""
+    with contextlib.suppress(Exception):
+        conn.execute("ROLLBACK")

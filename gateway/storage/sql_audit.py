@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gateway.audit.entry import AccessEntry
-from gateway.storage.connection import Connection
+from gateway.storage.connection import Connection, rollback
 
 
 def record(conn: Connection, entries: Sequence[AccessEntry]) -> None:
@@ -26,7 +26,7 @@ def record(conn: Connection, entries: Sequence[AccessEntry]) -> None:
         )
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
 
 

@@ -45,7 +45,7 @@ from gateway.storage.base import (
     WriteOp,
     WriteResult,
 )
-from gateway.storage.connection import Connection
+from gateway.storage.connection import Connection, rollback
 from gateway.storage.migrations import MIGRATIONS
 from gateway.storage.own_data import OwnData, OwnErasure, withdrawal_after
 from gateway.storage.sql_reports import SQLReportSource
@@ -344,8 +344,8 @@ class SQLStore:
                 )
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
                 self.visits.rolled_back()
+                rollback(conn)
                 raise
             self.visits.committed()
             done += len(rows)
@@ -538,8 +538,8 @@ class SQLStore:
             result = fn(conn, *args)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
-            self.visits.rolled_back()
+            self.visits.rolled_back()  # first: whatever ROLLBACK itself does
+            rollback(conn)
             raise
         self.visits.committed()
         return result
@@ -571,7 +571,7 @@ def _migrate(conn: Connection, dialect: Callable[[str], str]) -> None:
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
 
 

@@ -35,7 +35,7 @@ from gateway.reports.sessions import (
     hit_facts,
     visit_of_hit,
 )
-from gateway.storage.connection import Connection
+from gateway.storage.connection import Connection, rollback
 from gateway.tracking.record import HitRecord
 
 log = logging.getLogger("gateway")
@@ -545,8 +545,8 @@ def sync_contexts(conn: Connection, dictionary: Dictionary) -> None:
                 log.info("filled in %s context rows for %d visits", wanted[code].name, count)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
         dictionary.rolled_back()
+        rollback(conn)
         raise
     dictionary.committed()
 

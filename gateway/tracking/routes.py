@@ -21,7 +21,7 @@ from gateway.forwarding.outbox import OutboxEntry
 from gateway.forwarding.params import outbox_entry
 from gateway.net.body import BodyTooLarge, read_body
 from gateway.runtime import Runtime, runtime
-from gateway.storage.writer import WriterClosed
+from gateway.storage.writer import StorageUnavailable, WriterClosed
 from gateway.tracking.params import (
     BadRequest,
     Hit,
@@ -136,6 +136,8 @@ async def _commit(
         await rt.writer.add_hits(records, forwards)
     except WriterClosed:
         return json_error(503, "shutting down; retry")
+    except StorageUnavailable:  # logged once per outage by the writer
+        return json_error(503, "storage unavailable; retry", headers={"Retry-After": "5"})
     except Exception:
         log.exception("could not store %d hits", len(records))
         return json_error(503, "storage unavailable; retry")
