@@ -32,7 +32,18 @@ PEER_IP = "203.0.113.9"
 ADMIN = "admin-token-for-tests-0123456789"
 SECRET = "test-secret-key-0123456789abcdef"
 TESTS = Path(__file__).resolve().parent
-BOTH_ENGINES = ("storage", "consent", "tracking", "reports", "forwarding")
+BOTH_ENGINES = (
+    "storage",
+    "consent",
+    "tracking",
+    "reports",
+    "forwarding",
+    "privacy",
+    "retention",
+    "audit",
+    "api",
+    "dashboard",
+)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

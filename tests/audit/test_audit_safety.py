@@ -84,6 +84,7 @@ def test_no_token_user_id_or_address_reaches_the_audit_log_or_the_logs(
         assert secret not in logged
 
 
+@pytest.mark.sqlite_only  # works on the SQLite file itself
 def test_a_failed_audit_write_is_logged_and_the_answer_still_arrives(
     client: TestClient, db_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

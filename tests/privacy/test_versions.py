@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from starlette.testclient import TestClient
 
 from gateway.app import create_app
@@ -125,6 +126,7 @@ def test_unknown_versions_and_bad_requests_get_json_errors(client: TestClient) -
     assert client.get(f"/privacy/other/versions/{digest['hash']}").status_code == 404
 
 
+@pytest.mark.sqlite_only  # works on the SQLite file itself
 def test_a_version_the_loader_no_longer_accepts_is_shown_as_its_text(
     client: TestClient, db_path: Path
 ) -> None:

@@ -60,6 +60,7 @@ def _wait_for(check: object, seconds: float = 15) -> None:
     raise AssertionError("timed out")
 
 
+@pytest.mark.sqlite_only  # works on the SQLite file itself
 def test_serve_purges_by_itself_and_survives_a_failed_run(
     settings: Settings, db_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -85,6 +86,7 @@ def test_serve_purges_by_itself_and_survives_a_failed_run(
     assert [r["visitor_id"] for r in rows(db_path, "SELECT visitor_id FROM hits")] == ["a" * 16]
 
 
+@pytest.mark.sqlite_only  # works on the SQLite file itself
 def test_an_interval_of_zero_never_purges(settings: Settings, db_path: Path) -> None:
     asyncio.run(_store_hits(db_path))
     off = Settings(**{**settings.__dict__, "purge_interval_hours": 0.0})

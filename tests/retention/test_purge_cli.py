@@ -161,6 +161,7 @@ def _args(policies_dir: Path, db_path: Path, *more: str) -> list[str]:
     return ["purge", "--policies", str(policies_dir), "--db", f"sqlite:///{db_path}", *more]
 
 
+@pytest.mark.sqlite_only  # works on the SQLite file itself
 def test_purge_removes_exactly_what_is_older_and_says_so(
     built: dict[str, Any], settings: Settings, policies_dir: Path, db_path: Path
 ) -> None:
