@@ -52,6 +52,11 @@ class PgDatabase:
 
     url: str
 
+    def __str__(self) -> str:
+        # Caught here: a test that formats the database into a sqlite:/// URL would quietly
+        # test a new, empty SQLite file instead.
+        raise TypeError("a PgDatabase is not a file path; use tests.conftest.db_url()")
+
     def rows(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         async def fetch() -> list[asyncpg.Record]:
             conn = await asyncpg.connect(self.url)

@@ -28,7 +28,8 @@ from starlette.testclient import TestClient
 from gateway.app import create_app
 from gateway.settings import Settings
 from gateway.tracking.record import HIT_COLUMNS
-from tests.conftest import ADMIN, BROWSER_UA, ORIGIN, SECRET, grant, rows
+from tests.conftest import ADMIN, BROWSER_UA, ORIGIN, SECRET, db_url, grant, rows
+from tests.pg_server import PgDatabase
 
 UA = {"User-Agent": BROWSER_UA}
 A_VISITOR, B_VISITOR = "a" * 16, "b" * 16
@@ -102,7 +103,7 @@ def summary(client: TestClient) -> dict[str, Any]:
     return body
 
 
-def verify_consents(db_path: Path) -> subprocess.CompletedProcess[str]:
+def verify_consents(db_path: Path | PgDatabase) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             sys.executable,
@@ -111,7 +112,7 @@ def verify_consents(db_path: Path) -> subprocess.CompletedProcess[str]:
             "verify-consents",
             "demo",
             "--db",
-            f"sqlite:///{db_path}",
+            db_url(db_path),
         ],
         capture_output=True,
         text=True,
