@@ -7,8 +7,10 @@ Statements use ``?`` placeholders and the SQL both engines understand.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any, Protocol
+from collections.abc import Iterator, Sequence
+from typing import Any, Final, Protocol
+
+CHUNK: Final = 500  # values per IN (...) list: far below either engine's parameter limit
 
 
 class Cursor(Protocol):
@@ -36,3 +38,10 @@ def rollback(conn: Connection) -> None:
     dropped cannot roll back at all."""
     with contextlib.suppress(Exception):
         conn.execute("ROLLBACK")
+
+
+def in_chunks(values: Sequence[str]) -> Iterator[tuple[str, Sequence[str]]]:
+    """``values`` in slices of ``CHUNK``, each with its ``?, ?, ...`` placeholder list."""
+    for start in range(0, len(values), CHUNK):
+        part = values[start : start + CHUNK]
+        yield ", ".join("?" for _ in part), part

@@ -15,12 +15,12 @@ still verifies while nothing leads back to the person).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Final
 
 from gateway.reports import rollups
 from gateway.reports.rollups import Delta
-from gateway.storage.connection import Connection
+from gateway.storage.connection import Connection, in_chunks
 from gateway.storage.sql_visits import (
     VISIT_COLUMNS,
     VisitMaintainer,
@@ -29,15 +29,7 @@ from gateway.storage.sql_visits import (
 )
 from gateway.tracking.record import HIT_COLUMNS
 
-CHUNK: Final = 500  # values per IN (...) list
 MAX_CHAIN: Final = 10_000  # records one token may reach (a chain is one browser's choices)
-
-
-def in_chunks(values: Sequence[str]) -> Iterator[tuple[str, Sequence[str]]]:
-    """``values`` in slices of ``CHUNK``, each with its ``?, ?, ...`` placeholder list."""
-    for start in range(0, len(values), CHUNK):
-        part = values[start : start + CHUNK]
-        yield ", ".join("?" for _ in part), part
 
 
 def linked_consent_ids(conn: Connection, site: str, consent_id: str) -> list[str]:

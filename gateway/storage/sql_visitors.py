@@ -15,8 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from gateway.storage import sql_mydata
-from gateway.storage.connection import Connection
-from gateway.storage.sql_mydata import in_chunks
+from gateway.storage.connection import Connection, in_chunks
 from gateway.timefmt import iso
 from gateway.tracking.record import HIT_COLUMNS
 
