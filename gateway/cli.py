@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--geoip", help="country .mmdb file (GATEWAY_GEOIP)")
     serve.add_argument("--workers", type=int, help="worker processes (GATEWAY_WORKERS, 1)")
     serve.add_argument(
+        "--root-path",
+        metavar="PATH",
+        help="URL path a proxy in front strips, e.g. /gw; links start with it (GATEWAY_ROOT_PATH)",
+    )
+    serve.add_argument(
         "--upstream", help="Matomo tracking URL to forward to (GATEWAY_UPSTREAM_URL)"
     )
     serve.add_argument("--max-body-bytes", type=int, help="largest request body accepted")
@@ -274,6 +279,7 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
         trusted_proxies=args.trusted_proxy,
         geoip=args.geoip,
         workers=args.workers,
+        root_path=args.root_path,
         upstream=args.upstream,
         max_body_bytes=args.max_body_bytes,
         log_format=getattr(args, "log_format", None),
@@ -304,6 +310,11 @@ def _serve(args: argparse.Namespace) -> int:
         f"{', '.join(sites)}"
     )
     print(f"  database:     {settings.db_url}")
+    if settings.root_path:
+        print(
+            f"  root path:    {settings.root_path}  (links start with it; the proxy in front "
+            "strips it, so the local addresses below have none)"
+        )
     if "demo" in sites:
         print(f"  demo page:    {base}/")
     print(f"  banner:       {base}/consent/banner.js")
@@ -330,6 +341,7 @@ def _serve(args: argparse.Namespace) -> int:
             host=settings.host,
             port=settings.port,
             workers=settings.workers,
+            root_path=settings.root_path,
             proxy_headers=False,
             access_log=False,
             server_header=False,
@@ -349,6 +361,7 @@ def _serve(args: argparse.Namespace) -> int:
         served,
         host=settings.host,
         port=settings.port,
+        root_path=settings.root_path,  # the prefix the proxy strips; links are written with it
         proxy_headers=False,  # client IPs come only from our trusted-proxy middleware
         access_log=False,  # uvicorn's access log would print the untruncated peer address
         server_header=False,
@@ -367,6 +380,7 @@ def _export_settings(settings: Settings) -> None:
             "GATEWAY_SECRET_KEYS": ",".join(settings.secret_keys),
             "GATEWAY_ADMIN_TOKEN": settings.admin_token,
             "GATEWAY_TRUSTED_PROXIES": ",".join(str(n) for n in settings.trusted_proxies),
+            "GATEWAY_ROOT_PATH": settings.root_path,
             "GATEWAY_GEOIP": settings.geoip_path or "",
             "GATEWAY_MAX_BODY_BYTES": str(settings.max_body_bytes),
             "GATEWAY_PURGE_INTERVAL_HOURS": str(settings.purge_interval_hours),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import stat
 from collections.abc import Mapping, Sequence
@@ -53,6 +54,13 @@ SETTINGS_TABLE: tuple[SettingDoc, ...] = (
     ),
     SettingDoc("--geoip", "GATEWAY_GEOIP", "(none)", "MaxMind/DB-IP country .mmdb for countries."),
     SettingDoc("--workers", "GATEWAY_WORKERS", "1", "Worker processes."),
+    SettingDoc(
+        "--root-path",
+        "GATEWAY_ROOT_PATH",
+        "(none)",
+        "URL path the gateway is served under behind a proxy that strips it, e.g. /gw; the "
+        "links the gateway writes start with it.",
+    ),
     SettingDoc(
         "",
         "GATEWAY_SECRET_KEYS",
@@ -135,6 +143,9 @@ class Settings:
     trusted_proxies: tuple[IPNetwork, ...] = ()
     geoip_path: str | None = None
     workers: int = 1
+    # The URL path a proxy in front strips before passing requests on ("" = served at the root):
+    # the ASGI root_path, which every link the gateway writes starts with.
+    root_path: str = ""
     upstream_url: str | None = None
     upstream_token: str | None = None
     # Forwarding timing (gateway.forwarding.config): post time limit, longest retry wait,
@@ -171,6 +182,7 @@ class Settings:
         trusted_proxies: Sequence[str] | None = None,
         geoip: str | None = None,
         workers: int | None = None,
+        root_path: str | None = None,
         upstream: str | None = None,
         max_body_bytes: int | None = None,
         log_format: str | None = None,
@@ -195,6 +207,7 @@ class Settings:
             raise SettingsError(f"GATEWAY_TRUSTED_PROXIES / --trusted-proxy: {exc}") from exc
         port_value = _int(pick(port, "GATEWAY_PORT", "8000"), "GATEWAY_PORT / --port", 1, 65535)
         workers_value = _int(pick(workers, "GATEWAY_WORKERS", "1"), "--workers", 1, 64)
+        root_path_value = parse_root_path(pick(root_path, "GATEWAY_ROOT_PATH", ""))
         body_value = _int(
             pick(max_body_bytes, "GATEWAY_MAX_BODY_BYTES", "1048576"),
             "GATEWAY_MAX_BODY_BYTES",
@@ -254,6 +267,7 @@ class Settings:
             trusted_proxies=networks,
             geoip_path=geoip_path,
             workers=workers_value,
+            root_path=root_path_value,
             upstream_url=pick(upstream, "GATEWAY_UPSTREAM_URL", "") or None,
             upstream_token=environ.get("GATEWAY_UPSTREAM_TOKEN", "").strip() or None,
             forward_timeout=forward_timeout,
@@ -283,6 +297,39 @@ def validate_db_url(url: str) -> None:
         f"GATEWAY_DB / --db: {url!r} is not a database URL "
         "(sqlite:///relative.db, sqlite:////absolute.db, postgresql://user:pass@host:5432/db)"
     )
+
+
+_PATH_SEGMENT = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@-]+")
+
+
+def parse_root_path(value: str) -> str:
+    """``/gw`` or ``/gw/`` -> ``/gw``; ``""`` or ``/`` -> ``""`` (served at the root).
+
+    The value becomes the ASGI ``root_path``: it is put in front of every request's path as is,
+    and the server encodes it as ASCII, so it must be plain path segments (no percent escapes,
+    query, fragment, whitespace, empty, ``.`` or ``..`` segments).
+    """
+    name = "GATEWAY_ROOT_PATH / --root-path"
+    path = value.strip()
+    if path in ("", "/"):
+        return ""
+    if not path.startswith("/"):
+        raise SettingsError(f"{name}: {value!r} must start with '/' (e.g. /gw)")
+    for char in ("?", "#"):
+        if char in path:
+            raise SettingsError(f"{name}: {value!r} is a URL path; it cannot hold {char!r}")
+    if any(c.isspace() for c in path):
+        raise SettingsError(f"{name}: {value!r} cannot hold whitespace")
+    segments = path.removesuffix("/")[1:].split("/")
+    for segment in segments:
+        if segment in ("", ".", ".."):
+            raise SettingsError(f"{name}: {value!r} has an empty, '.' or '..' segment")
+        if not _PATH_SEGMENT.fullmatch(segment):
+            raise SettingsError(
+                f"{name}: {value!r} may hold only letters, digits and -._~!$&'()*+,;=:@ "
+                "between its slashes (no percent escapes)"
+            )
+    return "/" + "/".join(segments)
 
 
 def is_postgres(url: str) -> bool:

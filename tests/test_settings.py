@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
 import pytest
 
+from gateway.cli import _export_settings
 from gateway.settings import SETTINGS_TABLE, Settings, SettingsError, sqlite_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +83,15 @@ def test_environment_and_flags(tmp_path: Path) -> None:
         ({"GATEWAY_FORWARD_BACKOFF_MAX": "0"}, {}, "GATEWAY_FORWARD_BACKOFF_MAX: 0 is outside"),
         ({"GATEWAY_FORWARD_BATCH": "100"}, {}, "GATEWAY_FORWARD_BATCH: 100 is outside 1..50"),
         ({"GATEWAY_FORWARD_POLL": "0"}, {}, "GATEWAY_FORWARD_POLL: 0 is outside 0.1..60"),
+        ({"GATEWAY_ROOT_PATH": "gw"}, {}, "GATEWAY_ROOT_PATH / --root-path: 'gw' must start"),
+        ({}, {"root_path": "gw/"}, "--root-path: 'gw/' must start with '/'"),
+        ({"GATEWAY_ROOT_PATH": "/gw?x=1"}, {}, "is a URL path; it cannot hold"),
+        ({"GATEWAY_ROOT_PATH": "/gw#top"}, {}, "is a URL path; it cannot hold"),
+        ({"GATEWAY_ROOT_PATH": "/my gw"}, {}, "cannot hold whitespace"),
+        ({"GATEWAY_ROOT_PATH": "/gw//x"}, {}, "has an empty"),
+        ({"GATEWAY_ROOT_PATH": "/gw/../admin"}, {}, "has an empty"),
+        ({"GATEWAY_ROOT_PATH": "/my%20gw"}, {}, "may hold only letters, digits"),
+        ({"GATEWAY_ROOT_PATH": "/g\u00e5"}, {}, "may hold only letters, digits"),
     ],
 )
 def test_bad_settings_name_the_setting(
@@ -97,6 +108,40 @@ def test_bad_settings_name_the_setting(
 )
 def test_sqlite_urls(url: str, path: str) -> None:
     assert sqlite_path(url) == Path(path)
+
+
+@pytest.mark.parametrize(
+    ("given", "root_path"),
+    [
+        ("", ""),  # served at the root
+        ("/", ""),
+        ("/gw", "/gw"),
+        ("/gw/", "/gw"),  # the trailing slash of nginx's location is dropped
+        (" /gw ", "/gw"),
+        ("/sites/fi-gw.v2", "/sites/fi-gw.v2"),
+    ],
+)
+def test_root_path_is_a_plain_prefix(given: str, root_path: str, tmp_path: Path) -> None:
+    environ = {"GATEWAY_SECRET_KEYS": "k" * 20, "GATEWAY_ADMIN_TOKEN": "a" * 20}
+    db = f"sqlite:///{tmp_path}/g.db"
+    assert Settings.build({**environ, "GATEWAY_ROOT_PATH": given}, db=db).root_path == root_path
+    assert Settings.build(environ, db=db, root_path=given).root_path == root_path
+
+
+def test_the_root_path_flag_wins_and_workers_inherit_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environ = {
+        "GATEWAY_SECRET_KEYS": "k" * 20,
+        "GATEWAY_ADMIN_TOKEN": "a" * 20,
+        "GATEWAY_ROOT_PATH": "/from-env",
+    }
+    # the process environment the workers would inherit, replaced for this test only
+    monkeypatch.setattr(os, "environ", dict(environ))
+    parent = Settings.build(environ, db=f"sqlite:///{tmp_path}/g.db", root_path="/gw/")
+    assert parent.root_path == "/gw"
+    _export_settings(parent)  # what `gateway serve --workers N` hands its workers
+    assert Settings.build(os.environ).root_path == "/gw"
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:
