@@ -41,6 +41,10 @@ CSV: Final = "text/csv"
 NDJSON: Final = "application/x-ndjson"
 HTML: Final = "text/html"
 JSON: Final = "application/json"
+STORAGE_UNAVAILABLE: Final = (
+    "The database cannot take the write now (locked, full, unreachable, or the gateway is "
+    "stopping); nothing was recorded. Retry after `Retry-After` seconds."
+)
 
 # ---- building blocks ----------------------------------------------------------------------------
 
@@ -739,6 +743,7 @@ def consent_paths() -> Json:
                     ),
                     "413": error("TooLarge"),
                     "429": error("TooManyRequests"),
+                    "503": _error_response(STORAGE_UNAVAILABLE),
                 },
             },
             "get": {
@@ -762,6 +767,7 @@ def consent_paths() -> Json:
                     "403": _error_response("The `Origin` is not one of the site's origins."),
                     "404": _error_response("Unknown site, or no current consent to withdraw."),
                     "429": error("TooManyRequests"),
+                    "503": _error_response(STORAGE_UNAVAILABLE),
                 },
             },
         },
