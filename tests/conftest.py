@@ -24,6 +24,7 @@ from starlette.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.settings import Settings
+from tests.gateway_process import running_gateway
 from tests.pg_server import PgDatabase, PgServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -242,11 +243,6 @@ def site_server(tmp_path: Path) -> Iterator[SiteServer]:
 
 @pytest.fixture
 def live_server(tmp_path: Path, site_server: SiteServer) -> Iterator[LiveServer]:
-    import os
-    import subprocess
-    import sys
-    import time
-    import urllib.request
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -264,49 +260,13 @@ def live_server(tmp_path: Path, site_server: SiteServer) -> Iterator[LiveServer]
     )
     db_path = tmp_path / "live" / "gateway.db"
     log_path = tmp_path / "server.log"
-    env = {
-        **os.environ,
-        "GATEWAY_SECRET_KEYS": SECRET,
-        "GATEWAY_ADMIN_TOKEN": ADMIN,
-        "PYTHONUNBUFFERED": "1",
-    }
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gateway",
-                "serve",
-                "--port",
-                str(port),
-                "--policies",
-                str(policies),
-                "--db",
-                f"sqlite:///{db_path}",
-                "--access-log",
-            ],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=tmp_path,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gateway did not start:\n" + log_path.read_text())
-                time.sleep(0.1)
-            yield LiveServer(base, db_path, log_path)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with running_gateway(
+        port=port,
+        policies=policies,
+        db_url=f"sqlite:///{db_path}",
+        log_path=log_path,
+        env={"GATEWAY_SECRET_KEYS": SECRET, "GATEWAY_ADMIN_TOKEN": ADMIN},
+        args=["--access-log"],
+    ) as started:
+        assert started == base
+        yield LiveServer(base, db_path, log_path)

@@ -16,10 +16,7 @@ import contextlib
 import functools
 import http.server
 import json
-import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -39,6 +36,7 @@ from tests.conftest import (
     rows,
     write_site,
 )
+from tests.gateway_process import started_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -170,40 +168,15 @@ def starting_gateway(
         write_site(policies, "other", 7, **origins, **other_site)
     db_path = directory / "data" / "gateway.db"
     log_path = directory / "server.log"
-    env = {**os.environ, "GATEWAY_SECRET_KEYS": SECRET, "GATEWAY_ADMIN_TOKEN": ADMIN}
-    env["PYTHONUNBUFFERED"] = "1"
-    command = [sys.executable, "-m", "gateway", "serve", "--port", str(port)]
-    command += ["--policies", str(policies), "--db", f"sqlite:///{db_path}", "--access-log"]
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            command, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=directory
-        )
-
-        def ready() -> LiveServer:
-            deadline = time.monotonic() + 30
-            while not _healthy(base):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gateway did not start:\n" + log_path.read_text())
-                time.sleep(0.05)
-            return LiveServer(base, db_path, log_path)
-
-        try:
-            yield ready
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
+    with started_gateway(
+        port=port,
+        policies=policies,
+        db_url=f"sqlite:///{db_path}",
+        log_path=log_path,
+        env={"GATEWAY_SECRET_KEYS": SECRET, "GATEWAY_ADMIN_TOKEN": ADMIN},
+        args=["--access-log"],
+    ) as ready:
+        yield lambda: LiveServer(ready(), db_path, log_path)
 
 
 # ---- pages --------------------------------------------------------------------------------------
